@@ -1,0 +1,50 @@
+# The single source of the commands the README and CI run.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+APP_BIN := $(TARGET_DIR)/debug/mailcall
+export MAILCALL_APP_BIN := $(APP_BIN)
+
+.PHONY: deps ui build demo test check fmt clippy ui-check rust-test e2e bindings clean
+
+deps:
+	scripts/deps.sh
+
+ui: deps
+	npm --prefix ui run build
+
+build: ui
+	cargo build --bin mailcall
+
+# Opens the app window (under a private Xvfb when there is no display).
+demo: build
+	scripts/demo.sh "$(APP_BIN)"
+
+fmt:
+	cargo fmt --all --check
+
+clippy: ui
+	cargo clippy --workspace --all-targets -- -D warnings
+
+ui-check: deps
+	npm --prefix ui run check
+	npm --prefix ui run lint
+
+check: fmt clippy ui-check
+
+rust-test: build
+	cargo test --workspace
+
+e2e: build
+	node --test --test-concurrency=1 tests/e2e/*.test.mjs
+
+# Everything: formatting, lints, UI type check, Rust tests (labs included), browser and
+# app-window tests.
+test: check rust-test e2e
+
+# Regenerates ui/src/lib/bindings.ts from src-tauri/src/contract.rs.
+bindings: ui
+	MAILCALL_WRITE_BINDINGS=1 cargo test --lib contract
+
+clean:
+	rm -rf ui/dist test-output

@@ -1,0 +1,62 @@
+//! The UI contract: every command and event the page may use, declared once here and
+//! exported to `ui/src/lib/bindings.ts` by tauri-specta. A test fails when the committed
+//! bindings drift from this declaration; `make bindings` regenerates them.
+
+use specta_typescript::Typescript;
+use tauri_specta::{collect_commands, collect_events, Builder};
+
+use crate::commands;
+
+/// Where the generated bindings are committed, relative to the workspace root.
+pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
+
+/// The builder holding all typed commands and events.
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::app_info,
+            commands::webview_setup
+        ])
+        .events(collect_events![commands::CoreNotice])
+}
+
+/// Writes the TypeScript bindings to `path`.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    let header = "// Generated from src-tauri/src/contract.rs by `make bindings`. Do not edit.\n";
+    specta_builder()
+        .export(Typescript::default().header(header), path)
+        .map_err(|e| format!("cannot export bindings to {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails when ui/src/lib/bindings.ts differs from what the Rust side declares.
+    /// `MAILCALL_WRITE_BINDINGS=1` rewrites the committed file instead.
+    #[test]
+    fn committed_bindings_match_the_rust_contract() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let committed = root.join(BINDINGS_PATH);
+        if std::env::var_os("MAILCALL_WRITE_BINDINGS").is_some() {
+            export_bindings(&committed).expect("export");
+            return;
+        }
+        let dir = tempfile_dir();
+        let fresh = dir.join("bindings.ts");
+        export_bindings(&fresh).expect("export");
+        let want = std::fs::read_to_string(&fresh).expect("read fresh bindings");
+        let have = std::fs::read_to_string(&committed).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            want == have,
+            "{BINDINGS_PATH} is out of date with src-tauri/src/contract.rs: run `make bindings`"
+        );
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("mailcall-bindings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        dir
+    }
+}

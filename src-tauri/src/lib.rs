@@ -1,0 +1,35 @@
+//! The desktop host: window setup, typed commands and events, and the Linux webview
+//! configuration. Everything a user can do lives in the core crates; this crate only
+//! wires them to the window.
+
+mod commands;
+mod contract;
+mod error;
+#[cfg(target_os = "linux")]
+mod webkit;
+
+pub use contract::{export_bindings, specta_builder, BINDINGS_PATH};
+
+use tauri::webview::{PermissionKind, PermissionResponse};
+
+/// Starts the app and blocks until its last window closes.
+pub fn run() {
+    let specta = specta_builder();
+    let result = tauri::Builder::default()
+        .invoke_handler(specta.invoke_handler())
+        // Calls need camera and microphone; nothing else the page asks for is granted.
+        .on_permission_request(|_, kind| match kind {
+            PermissionKind::Camera | PermissionKind::Microphone => PermissionResponse::Allow,
+            _ => PermissionResponse::Default,
+        })
+        .setup(move |app| {
+            specta.mount_events(app);
+            commands::setup(app)?;
+            Ok(())
+        })
+        .run(tauri::generate_context!("tauri.conf.json"));
+    if let Err(error) = result {
+        eprintln!("mailcall: the app could not run: {error}");
+        std::process::exit(1);
+    }
+}

@@ -45,8 +45,14 @@ impl Daemon {
         let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
         let err = out.try_clone()?;
         command.stdin(Stdio::null()).stdout(out).stderr(err);
-        let child = command.spawn().with_context(|| format!("cannot start {name}"))?;
-        Ok(Self { name: name.to_owned(), child, log: log.to_owned() })
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start {name}"))?;
+        Ok(Self {
+            name: name.to_owned(),
+            child,
+            log: log.to_owned(),
+        })
     }
 
     /// The process id, for tests that kill or stop the server on purpose.
@@ -62,7 +68,11 @@ impl Daemon {
     /// Fails with the log tail if the process has already exited.
     pub fn check_alive(&mut self) -> Result<()> {
         if let Some(status) = self.child.try_wait()? {
-            bail!("{} exited ({status}); its log ends with:\n{}", self.name, self.log_tail());
+            bail!(
+                "{} exited ({status}); its log ends with:\n{}",
+                self.name,
+                self.log_tail()
+            );
         }
         Ok(())
     }
@@ -83,7 +93,9 @@ impl Daemon {
                 Err(e) => last_err = Some(e),
             }
             if Instant::now() > deadline {
-                let why = last_err.map(|e| format!(" (last error: {e:#})")).unwrap_or_default();
+                let why = last_err
+                    .map(|e| format!(" (last error: {e:#})"))
+                    .unwrap_or_default();
                 bail!(
                     "{} not ready after {timeout:?}{why}; its log ends with:\n{}",
                     self.name,
@@ -120,7 +132,8 @@ pub fn log_tail(log: &Path, lines: usize) -> String {
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 pub fn free_loopback_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind 127.0.0.1:0")?;
+    let listener =
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind 127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }
 
@@ -138,7 +151,9 @@ pub fn test_output_dir(name: &str) -> Result<PathBuf> {
 
 /// Runs a command to completion and fails with its output when it does not succeed.
 pub fn run(command: &mut Command) -> Result<String> {
-    let output = command.output().with_context(|| format!("cannot run {command:?}"))?;
+    let output = command
+        .output()
+        .with_context(|| format!("cannot run {command:?}"))?;
     if !output.status.success() {
         bail!(
             "{command:?} failed ({}): {}{}",
@@ -148,4 +163,45 @@ pub fn run(command: &mut Command) -> Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Processes whose parent is `pid`, read from `/proc` (for servers that fork workers).
+pub fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&child| proc_stat(child, 1).and_then(|p| p.parse().ok()) == Some(pid))
+        .collect()
+}
+
+/// True while `pid` exists and is not a zombie.
+pub fn is_alive(pid: u32) -> bool {
+    proc_stat(pid, 0).is_some_and(|state| state != "Z" && state != "X")
+}
+
+/// Sends `signal` (`-TERM`, `-KILL`) to those of `pids` still alive; a process that exits in
+/// between is not an error.
+pub fn send_signal(pids: &[u32], signal: &str) {
+    let alive: Vec<String> = pids
+        .iter()
+        .filter(|&&p| is_alive(p))
+        .map(u32::to_string)
+        .collect();
+    if !alive.is_empty() {
+        let _ = Command::new("kill")
+            .arg(signal)
+            .args(alive)
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Field `n` after the command name in `/proc/<pid>/stat` (0 = state, 1 = parent pid).
+fn proc_stat(pid: u32, n: usize) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may itself contain spaces and parentheses.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(n).map(str::to_owned)
 }

@@ -11,7 +11,9 @@ apt_packages=(
   # test labs
   dovecot-imapd janus janus-tools gnome-keyring dbus dbus-x11 libsecret-tools iproute2 openssl
   # the app window and the browser in tests
-  xvfb xauth webkit2gtk-driver chromium xdotool imagemagick
+  xvfb xauth webkit2gtk-driver chromium xdotool imagemagick x11-utils
+  # regenerating the media samples of crates/rtc
+  ffmpeg
 )
 
 missing=()

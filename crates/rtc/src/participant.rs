@@ -1,0 +1,402 @@
+//! The part every headless participant shares: one webrtc-rs peer connection restricted to a
+//! single local address, its connection state and timings, local ICE candidates as a stream,
+//! and counting of received RTP. [`crate::Publisher`] and [`crate::Subscriber`] add the media
+//! direction on top; neither talks to Janus, the caller carries SDP and candidates.
+//!
+//! Invariants (each one a measured gotcha with Janus 1.1.2):
+//! - ICE binds exactly one socket, on [`ParticipantConfig::bind_ip`]. webrtc-rs 0.21 gathers
+//!   host candidates from the sockets it binds (its interface and IP filters are not wired
+//!   up), so binding a concrete address is what keeps every other interface out of the SDP.
+//!   Loopback never works: Janus skips loopback interfaces.
+//! - mDNS is disabled: with the default (query) mode, building fails where there is no
+//!   multicast route, as in a test network namespace.
+//! - Opus carries the `ssrc-audio-level` extension (see `codec`); without it Janus never
+//!   emits `talking`.
+//! - `failed` is final here: webrtc-rs reports it but does nothing else, so the state is
+//!   published to waiters, media tasks stop, and the owner decides (usually: close, report).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use rtc::ice::mdns::MulticastDnsMode;
+use rtc::ice::network_type::NetworkType;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceCandidateInit,
+    RTCSessionDescription, SettingEngineBuilder,
+};
+
+use crate::codec::media_setup;
+use crate::error::{Error, Result};
+use crate::observer::{Observer, StreamTable};
+use crate::stats::{ReceivedStream, Timings};
+
+/// How local ICE candidates reach the remote side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Gathering {
+    /// Offers and answers are returned once gathering completed and carry every candidate
+    /// (host-only gathering on one address takes milliseconds). Nothing to trickle.
+    #[default]
+    Complete,
+    /// Offers and answers are returned at once; candidates arrive on [`Trickle`] events,
+    /// ending with [`Trickle::Completed`], for the caller to send as Janus `trickle` requests.
+    Trickle,
+}
+
+/// Settings of one participant.
+#[derive(Debug, Clone)]
+pub struct ParticipantConfig {
+    /// The only local address ICE binds and offers (in the Janus lab: `lab.peer_ip()`).
+    pub bind_ip: IpAddr,
+    pub gathering: Gathering,
+    /// How long Complete gathering may take before [`Error::GatheringTimeout`].
+    pub gathering_timeout: Duration,
+    /// ICE: no traffic for this long means `disconnected`.
+    pub ice_disconnected_timeout: Duration,
+    /// ICE: this much longer without traffic (or checks without success) means `failed`; a
+    /// connection that never connects fails after both timeouts.
+    pub ice_failed_timeout: Duration,
+    /// A name for logs.
+    pub label: String,
+}
+
+impl ParticipantConfig {
+    /// Defaults: complete gathering, failure reported 10 s after checks started.
+    pub fn new(bind_ip: IpAddr) -> Self {
+        Self {
+            bind_ip,
+            gathering: Gathering::Complete,
+            gathering_timeout: Duration::from_secs(5),
+            ice_disconnected_timeout: Duration::from_secs(3),
+            ice_failed_timeout: Duration::from_secs(7),
+            label: "participant".to_owned(),
+        }
+    }
+}
+
+/// The peer connection's state, as the W3C `RTCPeerConnectionState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionState {
+    #[default]
+    New,
+    Connecting,
+    Connected,
+    Disconnected,
+    Failed,
+    Closed,
+}
+
+/// The state and timings, published together so a waiter never sees one without the other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub state: ConnectionState,
+    pub timings: Timings,
+}
+
+/// A local or remote ICE candidate as Janus's `trickle` request carries it
+/// (`{"candidate": "candidate:...", "sdpMid": "0", "sdpMLineIndex": 0}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceCandidate {
+    pub candidate: String,
+    #[serde(rename = "sdpMid", default, skip_serializing_if = "Option::is_none")]
+    pub sdp_mid: Option<String>,
+    #[serde(
+        rename = "sdpMLineIndex",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sdp_mline_index: Option<u16>,
+}
+
+/// A local trickle event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trickle {
+    Candidate(IceCandidate),
+    /// Gathering finished (Janus: `{"completed": true}`).
+    Completed,
+}
+
+/// Local trickle events of one participant, in gathering order.
+#[derive(Debug)]
+pub struct TrickleEvents(mpsc::UnboundedReceiver<Trickle>);
+
+impl TrickleEvents {
+    /// The next event; `None` once the participant is gone.
+    pub async fn next(&mut self) -> Option<Trickle> {
+        self.0.recv().await
+    }
+}
+
+/// One peer connection with its observers; owned by a publisher or a subscriber.
+pub(crate) struct Peer {
+    pub(crate) pc: Arc<dyn PeerConnection>,
+    pub(crate) t0: Instant,
+    pub(crate) config: ParticipantConfig,
+    pub(crate) status: watch::Receiver<Status>,
+    status_tx: watch::Sender<Status>,
+    gathered: watch::Receiver<bool>,
+    trickle: Mutex<Option<TrickleEvents>>,
+    pub(crate) streams: Arc<StreamTable>,
+    pub(crate) tracker: TaskTracker,
+    pub(crate) cancel: CancellationToken,
+}
+
+impl Peer {
+    pub(crate) async fn build(config: ParticipantConfig) -> Result<Self> {
+        let t0 = Instant::now();
+        let bind = SocketAddr::new(config.bind_ip, 0);
+        let build_error = |source| Error::Build { bind, source };
+        let (media, registry) = media_setup().map_err(build_error)?;
+        let network = match config.bind_ip {
+            IpAddr::V4(_) => NetworkType::Udp4,
+            IpAddr::V6(_) => NetworkType::Udp6,
+        };
+        let settings = SettingEngineBuilder::new()
+            .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+            .with_network_types(vec![network])
+            .with_ice_timeouts(
+                Some(config.ice_disconnected_timeout),
+                Some(config.ice_failed_timeout),
+                None,
+            )
+            .build();
+        let (status_tx, status) = watch::channel(Status::default());
+        let (gathered_tx, gathered) = watch::channel(false);
+        let (trickle_tx, trickle_rx) = mpsc::unbounded_channel();
+        let streams = Arc::new(StreamTable::default());
+        let tracker = TaskTracker::new();
+        let cancel = CancellationToken::new();
+        let observer = Observer {
+            t0,
+            label: config.label.clone(),
+            status: status_tx.clone(),
+            gathered: gathered_tx,
+            trickle: trickle_tx,
+            streams: Arc::clone(&streams),
+            tracker: tracker.clone(),
+            cancel: cancel.clone(),
+        };
+        let pc = PeerConnectionBuilder::new()
+            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_media_engine(media)
+            .with_interceptor_registry(registry)
+            .with_setting_engine(settings)
+            .with_handler(Arc::new(observer))
+            .with_udp_addrs(vec![bind])
+            .build()
+            .await
+            .map_err(build_error)?;
+        Ok(Self {
+            pc: Arc::new(pc),
+            t0,
+            config,
+            status,
+            status_tx,
+            gathered,
+            trickle: Mutex::new(Some(TrickleEvents(trickle_rx))),
+            streams,
+            tracker,
+            cancel,
+        })
+    }
+
+    pub(crate) fn take_trickle(&self) -> Option<TrickleEvents> {
+        self.trickle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    pub(crate) async fn create_offer(&self) -> Result<String> {
+        let step = |step| move |source| Error::Negotiation { step, source };
+        let offer = self
+            .pc
+            .create_offer(None)
+            .await
+            .map_err(step("create an offer"))?;
+        self.pc
+            .set_local_description(offer.clone())
+            .await
+            .map_err(step("apply the local offer"))?;
+        self.local_sdp(offer).await
+    }
+
+    pub(crate) async fn apply_answer(&self, sdp: &str) -> Result<()> {
+        let invalid = |source| Error::InvalidAnswer { source };
+        let answer = RTCSessionDescription::answer(sdp.to_owned()).map_err(invalid)?;
+        self.pc
+            .set_remote_description(answer)
+            .await
+            .map_err(invalid)?;
+        self.mark_remote_description();
+        Ok(())
+    }
+
+    pub(crate) async fn answer_offer(&self, sdp: &str) -> Result<String> {
+        let invalid = |source| Error::InvalidOffer { source };
+        let offer = RTCSessionDescription::offer(sdp.to_owned()).map_err(invalid)?;
+        self.pc
+            .set_remote_description(offer)
+            .await
+            .map_err(invalid)?;
+        self.mark_remote_description();
+        let step = |step| move |source| Error::Negotiation { step, source };
+        let answer = self
+            .pc
+            .create_answer(None)
+            .await
+            .map_err(step("create an answer"))?;
+        self.pc
+            .set_local_description(answer.clone())
+            .await
+            .map_err(step("apply the local answer"))?;
+        self.local_sdp(answer).await
+    }
+
+    pub(crate) async fn add_remote_candidate(&self, candidate: &IceCandidate) -> Result<()> {
+        let init = RTCIceCandidateInit {
+            candidate: candidate.candidate.clone(),
+            sdp_mid: candidate.sdp_mid.clone(),
+            sdp_mline_index: candidate.sdp_mline_index,
+            ..Default::default()
+        };
+        self.pc
+            .add_ice_candidate(init)
+            .await
+            .map_err(|source| Error::Candidate {
+                candidate: candidate.candidate.clone(),
+                source,
+            })
+    }
+
+    /// With complete gathering, waits for it and returns the description with candidates.
+    async fn local_sdp(&self, applied: RTCSessionDescription) -> Result<String> {
+        if self.config.gathering == Gathering::Trickle {
+            return Ok(applied.sdp);
+        }
+        let after = self.config.gathering_timeout;
+        let mut gathered = self.gathered.clone();
+        tokio::time::timeout(after, gathered.wait_for(|done| *done))
+            .await
+            .map_err(|_| Error::GatheringTimeout { after })?
+            .map_err(|_| Error::Closed)?;
+        Ok(self
+            .pc
+            .local_description()
+            .await
+            .map_or(applied.sdp, |d| d.sdp))
+    }
+
+    fn mark_remote_description(&self) {
+        let now = self.t0.elapsed();
+        self.status_tx.send_modify(|s| {
+            s.timings.remote_description.get_or_insert(now);
+        });
+    }
+
+    pub(crate) fn status(&self) -> Status {
+        *self.status.borrow()
+    }
+
+    /// Waits for `connected`; `failed` and `closed` end the wait with an error.
+    pub(crate) async fn wait_connected(&self, deadline: Duration) -> Result<Timings> {
+        let mut status = self.status.clone();
+        let wait = async {
+            loop {
+                let now = *status.borrow_and_update();
+                match now.state {
+                    ConnectionState::Connected => return Ok(now.timings),
+                    ConnectionState::Failed => {
+                        return Err(Error::ConnectionFailed {
+                            after: now.timings.failed.unwrap_or_default(),
+                        })
+                    }
+                    ConnectionState::Closed => return Err(Error::Closed),
+                    _ => {}
+                }
+                status.changed().await.map_err(|_| Error::Closed)?;
+            }
+        };
+        tokio::time::timeout(deadline, wait)
+            .await
+            .map_err(|_| Error::Timeout {
+                what: "the connection to come up",
+                after: deadline,
+            })?
+    }
+
+    /// Waits for `failed` (or `closed`), for callers that expect the connection to break.
+    pub(crate) async fn wait_failed(&self, deadline: Duration) -> Result<Timings> {
+        let mut status = self.status.clone();
+        let wait = status
+            .wait_for(|s| matches!(s.state, ConnectionState::Failed | ConnectionState::Closed));
+        let reached = tokio::time::timeout(deadline, wait)
+            .await
+            .map_err(|_| Error::Timeout {
+                what: "the connection to fail",
+                after: deadline,
+            })?
+            .map_err(|_| Error::Closed)?;
+        Ok(reached.timings)
+    }
+
+    pub(crate) async fn received(&self) -> Vec<ReceivedStream> {
+        // Track ids are what on_track gives; mids live on transceivers, so join them here
+        // rather than per packet.
+        let mut mids = Vec::new();
+        for transceiver in self.pc.get_transceivers().await {
+            let (Ok(Some(mid)), Ok(Some(receiver))) =
+                (transceiver.mid().await, transceiver.receiver().await)
+            else {
+                continue;
+            };
+            mids.push((receiver.track().track_id().await, mid));
+        }
+        self.streams
+            .all()
+            .iter()
+            .map(|c| {
+                let mid = mids
+                    .iter()
+                    .find(|(id, _)| *id == c.track_id)
+                    .map(|(_, mid)| mid.clone());
+                c.snapshot(mid)
+            })
+            .collect()
+    }
+
+    /// Stops media tasks, closes the connection and waits for the tasks to end.
+    pub(crate) async fn close(&self) {
+        self.cancel.cancel();
+        self.tracker.close();
+        if let Err(e) = self.pc.close().await {
+            tracing::debug!(label = %self.config.label, "closing the peer connection: {e}");
+        }
+        self.tracker.wait().await;
+        self.status_tx
+            .send_modify(|s| s.state = ConnectionState::Closed);
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        if self.status.borrow().state == ConnectionState::Closed {
+            return;
+        }
+        // webrtc-rs runs each connection's driver as its own task, which holds the socket
+        // until `close()`; a participant dropped without `close()` (a panicking test, an
+        // aborted load test) would otherwise keep its port and keep answering ICE checks.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let pc = Arc::clone(&self.pc);
+            runtime.spawn(async move {
+                let _ = pc.close().await;
+            });
+        }
+    }
+}

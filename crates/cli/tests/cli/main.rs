@@ -1,0 +1,182 @@
+//! End to end: the built `mailcall-cli` binary, with its configuration in a temporary
+//! folder, against the Dovecot lab and the keyring lab: add an account, set its password
+//! through stdin (a wrong one is refused and not stored), sync, search for the fixture's
+//! needle, show a message (its body fetched on open), and remove the account.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use mailcall_mail::Keyring;
+use mailcall_testkit::dovecot::DovecotLab;
+use mailcall_testkit::fixture::Fixture;
+use mailcall_testkit::keyring::KeyringLab;
+use serde_json::Value;
+
+const PASSWORD: &str = "cli-pass";
+
+fn cli(config: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mailcall-cli"));
+    KeyringLab::shared()
+        .expect("keyring lab")
+        .configure(&mut cmd);
+    cmd.arg("--config").arg(config).args(args);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn mailcall-cli");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("mailcall-cli runs")
+}
+
+fn ok_json(config: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = cli(config, &all, None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {stderr}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {stderr}"))
+}
+
+#[tokio::test]
+async fn account_sync_search_show_and_remove() {
+    let mut lab = DovecotLab::builder()
+        .user("alice", PASSWORD)
+        .build()
+        .expect("lab");
+    let manifest = Fixture::new(21)
+        .messages(200)
+        .write_maildir_with_manifest(
+            &lab.maildir("alice"),
+            &lab.maildir("alice").join("../manifest.json"),
+        )
+        .expect("fixture");
+    lab.fix_ownership().expect("ownership");
+    lab.start().expect("lab starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, lab.cert_pem()).expect("ca");
+    let name = format!("cli-{}", std::process::id());
+    let port = lab.imaps_port().to_string();
+    let cache = dir.path().join("cache.sqlite");
+
+    let added = ok_json(
+        &config,
+        &[
+            "account",
+            "add",
+            &name,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--security",
+            "tls",
+            "--user",
+            "alice",
+            "--address",
+            "me@corp.example",
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--cache-path",
+            cache.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(added["name"], name.as_str());
+
+    // A wrong password is refused by the server and never stored.
+    let wrong = cli(
+        &config,
+        &["--json", "account", "set-password", &name],
+        Some("not-it\n"),
+    );
+    assert!(!wrong.status.success());
+    let err: Value = serde_json::from_slice(&wrong.stdout).expect("error as JSON");
+    assert_eq!(err["error"]["kind"], "auth");
+    assert!(!String::from_utf8_lossy(&wrong.stdout).contains("not-it"));
+    let listed = ok_json(&config, &["account", "list"]);
+    assert_eq!(listed[0]["has_password"], false);
+
+    let set = cli(
+        &config,
+        &["account", "set-password", &name],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let listed = ok_json(&config, &["account", "list"]);
+    assert_eq!(listed[0]["has_password"], true);
+    let text = std::fs::read_to_string(&config).expect("config");
+    assert!(
+        !text.contains(PASSWORD),
+        "the password leaked into the config"
+    );
+
+    let report = ok_json(&config, &["sync", "--batch", "50"]);
+    let inserted: u64 = report["folders"]
+        .as_array()
+        .expect("folders")
+        .iter()
+        .map(|f| f["inserted"].as_u64().unwrap())
+        .sum();
+    assert_eq!(inserted, manifest.messages);
+
+    let needle = manifest.needle.expect("needle");
+    let found = ok_json(&config, &["search", &needle.token]);
+    let items = found["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{found}");
+    assert_eq!(
+        items[0]["message_id"],
+        needle.message_id.trim_matches(['<', '>'])
+    );
+    let id = items[0]["id"].as_i64().expect("id").to_string();
+
+    let shown = ok_json(&config, &["show", &id]);
+    assert!(shown["body_text"]
+        .as_str()
+        .expect("body fetched on open")
+        .contains(&needle.token));
+    let folders = ok_json(&config, &["folders"]);
+    assert!(folders
+        .as_array()
+        .expect("folders")
+        .iter()
+        .any(|f| f["name"] == "INBOX"));
+    let stats = ok_json(&config, &["stats"]);
+    assert_eq!(stats["messages"].as_u64(), Some(manifest.messages));
+    ok_json(&config, &["thread", &id]);
+    ok_json(&config, &["waiting"]);
+    ok_json(&config, &["senders", "--by", "domain"]);
+
+    let human = cli(&config, &["search", &needle.token], None);
+    assert!(
+        String::from_utf8_lossy(&human.stdout).contains(&needle.subject),
+        "{}",
+        String::from_utf8_lossy(&human.stdout)
+    );
+
+    ok_json(&config, &["account", "remove", &name]);
+    assert!(!Keyring::default()
+        .has_password(&name)
+        .await
+        .expect("keyring"));
+    assert!(ok_json(&config, &["account", "list"])
+        .as_array()
+        .expect("list")
+        .is_empty());
+}

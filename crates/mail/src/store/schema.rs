@@ -1,0 +1,180 @@
+//! The cache schema and its migrations, applied in order by `PRAGMA user_version`.
+//!
+//! Invariants: a migration runs in one transaction together with the version bump, so a
+//! crash leaves the cache at the old version, never half-migrated. Migrations are only
+//! ever appended; a released one is never edited.
+//!
+//! Tables:
+//! - `mailboxes`: one row per IMAP mailbox with its sync state (UIDVALIDITY, UIDNEXT,
+//!   HIGHESTMODSEQ) and special-use role.
+//! - `messages`: one row per (mailbox, uid), header fields only, so scans stay small.
+//!   `date` is the Date header, else INTERNALDATE; `flags` is a bit set (see `types`).
+//! - `bodies`: body text, one row per message that has one.
+//!   `sort_key` is `date << 10 | tiebreak`, unique: the order of every date-ordered list.
+//! - `fts`: contentless FTS5 index (rowid = `messages.sort_key`) over subject, sender,
+//!   recipients and body, written explicitly in the same transaction as the rows. Its
+//!   rowids follow date order, so "newest matches first" walks the index backwards and
+//!   stops after one page instead of sorting every match.
+//! - `thread_links`: Message-ID hash -> thread id, the incremental union-find.
+//! - `sort_plans`, `sort_plan_items`, `sort_chunks`: stored sort plans and the journalled
+//!   state of their execution (see `crate::sort`).
+//! - `journal`: local changes waiting for the server (see `crate::journal`).
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE mailboxes (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    role          TEXT,
+    delimiter     TEXT,
+    uidvalidity   INTEGER,
+    uidnext       INTEGER,
+    highestmodseq INTEGER
+);
+
+CREATE TABLE messages (
+    id             INTEGER PRIMARY KEY,
+    mailbox_id     INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    uid            INTEGER NOT NULL,
+    modseq         INTEGER,
+    flags          INTEGER NOT NULL DEFAULT 0,
+    keywords       TEXT NOT NULL DEFAULT '',
+    date           INTEGER NOT NULL,
+    internal_date  INTEGER,
+    size           INTEGER,
+    message_id     TEXT NOT NULL,
+    synthetic_id   INTEGER NOT NULL DEFAULT 0,
+    in_reply_to    TEXT NOT NULL DEFAULT '',
+    refs           TEXT NOT NULL DEFAULT '',
+    subject        TEXT NOT NULL DEFAULT '',
+    from_name      TEXT,
+    from_addr      TEXT NOT NULL DEFAULT '',
+    from_domain    TEXT NOT NULL DEFAULT '',
+    to_json        TEXT NOT NULL DEFAULT '[]',
+    cc_json        TEXT NOT NULL DEFAULT '[]',
+    list_id        TEXT,
+    automated      INTEGER NOT NULL DEFAULT 0,
+    has_attachment INTEGER NOT NULL DEFAULT 0,
+    has_body       INTEGER NOT NULL DEFAULT 0,
+    thread_id      INTEGER NOT NULL,
+    sort_key       INTEGER NOT NULL UNIQUE,
+    UNIQUE (mailbox_id, uid)
+);
+CREATE INDEX messages_mailbox_order ON messages(mailbox_id, sort_key);
+CREATE INDEX messages_mailbox_flags ON messages(mailbox_id, flags);
+CREATE INDEX messages_date ON messages(date, from_addr, from_domain, automated, flags);
+CREATE INDEX messages_thread ON messages(thread_id, date);
+CREATE INDEX messages_from ON messages(from_addr, sort_key);
+CREATE INDEX messages_domain ON messages(from_domain, sort_key);
+CREATE INDEX messages_message_id ON messages(message_id);
+CREATE INDEX messages_list ON messages(list_id) WHERE list_id IS NOT NULL;
+
+CREATE TABLE bodies (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    text       TEXT NOT NULL
+);
+
+CREATE VIRTUAL TABLE fts USING fts5(
+    subject, sender, recipient_to, recipient_cc, body,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE thread_links (
+    key    INTEGER PRIMARY KEY,
+    thread INTEGER NOT NULL
+);
+CREATE INDEX thread_links_thread ON thread_links(thread);
+"#,
+    // Sort plans and their execution state, and the offline journal (see `sort` and
+    // `journal`): mailboxes are named, not referenced by id, because a plan or a journal
+    // row may name a folder that the cache does not hold yet.
+    r#"
+CREATE TABLE sort_plans (
+    id         TEXT PRIMARY KEY,
+    created    INTEGER NOT NULL,
+    rules_json TEXT NOT NULL,
+    state      TEXT NOT NULL DEFAULT 'planned'
+);
+
+CREATE TABLE sort_plan_items (
+    plan_id    TEXT NOT NULL REFERENCES sort_plans(id) ON DELETE CASCADE,
+    source     TEXT NOT NULL,
+    uid        INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    subject    TEXT NOT NULL DEFAULT '',
+    from_addr  TEXT NOT NULL DEFAULT '',
+    date       INTEGER NOT NULL DEFAULT 0,
+    rule       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (plan_id, source, uid)
+);
+
+CREATE TABLE sort_chunks (
+    plan_id TEXT NOT NULL REFERENCES sort_plans(id) ON DELETE CASCADE,
+    seq     INTEGER NOT NULL,
+    source  TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    uids    TEXT NOT NULL,
+    state   TEXT NOT NULL DEFAULT 'pending',
+    moved   INTEGER NOT NULL DEFAULT 0,
+    missing INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (plan_id, seq)
+);
+
+CREATE TABLE journal (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    created         INTEGER NOT NULL,
+    kind            TEXT NOT NULL,
+    mailbox         TEXT NOT NULL,
+    uid             INTEGER,
+    message_id      TEXT NOT NULL DEFAULT '',
+    target          TEXT,
+    provisional_uid INTEGER,
+    add_flags       TEXT NOT NULL DEFAULT '',
+    remove_flags    TEXT NOT NULL DEFAULT '',
+    raw             BLOB,
+    state           TEXT NOT NULL DEFAULT 'pending',
+    new_uid         INTEGER,
+    note            TEXT
+);
+CREATE INDEX journal_state ON journal(state, id);
+"#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the schema up to [`SCHEMA_VERSION`].
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|source| Error::Migrate {
+            from: 0,
+            to: SCHEMA_VERSION,
+            source,
+        })?;
+    if current > SCHEMA_VERSION {
+        return Err(Error::TooNew {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let to = i as i64 + 1;
+        let err = |source| Error::Migrate {
+            from: to - 1,
+            to,
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", to).map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,495 @@
+//! Writes into the cache, shaped for the IMAP sync: batches keyed by (mailbox, uid).
+//!
+//! Invariants: each call is one transaction. A message row, its FTS row and its thread
+//! links are written together; the FTS row is written explicitly in the same batch
+//! (per-row triggers cost 3–4× at 300K messages). Header fields of an existing
+//! (mailbox, uid) are never rewritten, because IMAP messages are immutable under one
+//! UIDVALIDITY; an upsert of a known uid updates flags and mod-sequence only.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::error::{Context, Error, Result};
+use crate::message::MessageMeta;
+use crate::segment::for_index;
+use crate::thread::Linker;
+use crate::types::{Address, Flags, MailboxId, MailboxRole, ModSeq, Uid, UidValidity};
+
+/// Body text indexed per message; the rest is stored but not searchable.
+const MAX_INDEXED_BODY: usize = 64 * 1024;
+/// Header dates outside 1970..2100 are treated as unreadable.
+const LATEST_DATE: i64 = 4_102_444_800;
+/// Bits of `sort_key` below the date: a tiebreak among messages of the same second.
+/// Few bits keep FTS doclists small (their rowid deltas are varints).
+pub(crate) const SORT_SHIFT: u32 = 10;
+
+/// The first `sort_key` of a date; keys of one second span `1 << SORT_SHIFT` values.
+pub(crate) fn sort_key_floor(date: i64) -> i64 {
+    date.clamp(0, (1 << 50) - 1) << SORT_SHIFT
+}
+
+/// A message to cache: what the sync fetched plus the parsed header block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMessage {
+    pub uid: Uid,
+    pub flags: Flags,
+    pub modseq: Option<ModSeq>,
+    /// INTERNALDATE in Unix seconds, used when the Date header is missing or bad.
+    pub internal_date: Option<i64>,
+    pub size: Option<u32>,
+    pub meta: MessageMeta,
+    /// Present when the whole message was fetched.
+    pub body_text: Option<String>,
+}
+
+/// What an upsert did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpsertReport {
+    pub inserted: usize,
+    pub updated: usize,
+}
+
+/// New flags of a cached message (from FETCH FLAGS or CONDSTORE CHANGEDSINCE).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlagUpdate {
+    pub uid: Uid,
+    pub flags: Flags,
+    pub modseq: Option<ModSeq>,
+}
+
+/// A body fetched after its header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BodyUpdate {
+    pub uid: Uid,
+    pub text: String,
+    /// From BODYSTRUCTURE or the MIME parse; `None` keeps what is stored.
+    pub has_attachment: Option<bool>,
+}
+
+/// The sync state of a mailbox as last seen on the server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MailboxState {
+    pub uidvalidity: Option<UidValidity>,
+    pub uidnext: Option<Uid>,
+    pub highestmodseq: Option<ModSeq>,
+}
+
+impl Store {
+    /// The id of mailbox `name`, created when new. A given role replaces the stored one.
+    pub fn ensure_mailbox(&mut self, name: &str, role: Option<MailboxRole>) -> Result<MailboxId> {
+        self.conn
+            .execute(
+                "INSERT INTO mailboxes(name, role) VALUES (?1, ?2) \
+                 ON CONFLICT(name) DO UPDATE SET role = coalesce(excluded.role, role)",
+                params![name, role.map(MailboxRole::as_str)],
+            )
+            .context("add a mailbox")?;
+        self.conn
+            .query_row("SELECT id FROM mailboxes WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .map(MailboxId)
+            .context("add a mailbox")
+    }
+
+    /// Renames a mailbox, keeping its messages (their UIDs survive a RENAME).
+    pub fn rename_mailbox(&mut self, id: MailboxId, new_name: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE mailboxes SET name = ?1 WHERE id = ?2",
+                params![new_name, id.0],
+            )
+            .context("rename a mailbox")?;
+        if n == 0 {
+            return Err(Error::NoMailbox(id.0));
+        }
+        Ok(())
+    }
+
+    /// Removes a mailbox and everything cached in it.
+    pub fn delete_mailbox(&mut self, id: MailboxId) -> Result<()> {
+        let tx = self.conn.transaction().context("delete a mailbox")?;
+        clear(&tx, id)?;
+        tx.execute("DELETE FROM mailboxes WHERE id = ?1", [id.0])
+            .context("delete a mailbox")?;
+        tx.commit().context("delete a mailbox")
+    }
+
+    /// Drops every message of a mailbox and its sync state, for a UIDVALIDITY change.
+    pub fn clear_mailbox(&mut self, id: MailboxId) -> Result<()> {
+        let tx = self.conn.transaction().context("clear a mailbox")?;
+        clear(&tx, id)?;
+        tx.execute(
+            "UPDATE mailboxes SET uidvalidity = NULL, uidnext = NULL, highestmodseq = NULL \
+             WHERE id = ?1",
+            [id.0],
+        )
+        .context("clear a mailbox")?;
+        tx.commit().context("clear a mailbox")
+    }
+
+    pub fn set_mailbox_state(&mut self, id: MailboxId, state: &MailboxState) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE mailboxes SET uidvalidity = ?1, uidnext = ?2, highestmodseq = ?3 \
+                 WHERE id = ?4",
+                params![
+                    state.uidvalidity.map(|v| v.0.get()),
+                    state.uidnext.map(Uid::get),
+                    state.highestmodseq.map(|m| m.0.get() as i64),
+                    id.0
+                ],
+            )
+            .context("save a mailbox's sync state")?;
+        if n == 0 {
+            return Err(Error::NoMailbox(id.0));
+        }
+        Ok(())
+    }
+
+    /// Inserts new (mailbox, uid) pairs with their FTS rows and thread links; for known
+    /// ones, updates flags and mod-sequence (and a body that was missing).
+    pub fn upsert_messages(
+        &mut self,
+        mailbox: MailboxId,
+        batch: &[NewMessage],
+    ) -> Result<UpsertReport> {
+        let tx = self.conn.transaction().context("begin a message batch")?;
+        let mut linker = Linker::new(&tx)?;
+        let mut report = UpsertReport::default();
+        for m in batch {
+            let uid = m.uid;
+            let existing: Option<(i64, bool)> = tx
+                .prepare_cached(
+                    "SELECT id, has_body FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![mailbox.0, uid.get()], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()
+                })
+                .context("look up a cached message")?;
+            match existing {
+                Some((id, has_body)) => {
+                    update_flags_row(&tx, id, &m.flags, m.modseq)?;
+                    if let (false, Some(text)) = (has_body, &m.body_text) {
+                        write_body(&tx, id, text, Some(m.meta.has_attachment))?;
+                    }
+                    report.updated += 1;
+                }
+                None => {
+                    let thread = linker.link(&tx, &m.meta)?;
+                    insert(&tx, mailbox, uid, m, thread)?;
+                    report.inserted += 1;
+                }
+            }
+        }
+        tx.commit().context("commit a message batch")?;
+        Ok(report)
+    }
+
+    /// Applies new flags; unknown uids are ignored. Returns how many rows changed.
+    pub fn update_flags(&mut self, mailbox: MailboxId, updates: &[FlagUpdate]) -> Result<usize> {
+        let tx = self.conn.transaction().context("begin a flag update")?;
+        let mut n = 0;
+        for u in updates {
+            n += tx
+                .prepare_cached(
+                    "UPDATE messages SET flags = ?1, keywords = ?2, modseq = coalesce(?3, modseq) \
+                     WHERE mailbox_id = ?4 AND uid = ?5",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        u.flags.bits(),
+                        u.flags.keywords_text(),
+                        u.modseq.map(|m| m.0.get() as i64),
+                        mailbox.0,
+                        u.uid.get()
+                    ])
+                })
+                .context("update flags")?;
+        }
+        tx.commit().context("commit a flag update")?;
+        Ok(n)
+    }
+
+    /// Forgets expunged uids (VANISHED or a UID diff). Returns how many were cached.
+    pub fn remove_uids(&mut self, mailbox: MailboxId, uids: &[Uid]) -> Result<usize> {
+        let tx = self.conn.transaction().context("begin removing messages")?;
+        let mut n = 0;
+        for uid in uids {
+            let id: Option<(i64, i64)> = tx
+                .prepare_cached(
+                    "SELECT id, sort_key FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![mailbox.0, uid.get()], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()
+                })
+                .context("look up a removed message")?;
+            if let Some((id, key)) = id {
+                tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")
+                    .and_then(|mut s| s.execute([key]))
+                    .context("remove a message from the index")?;
+                tx.prepare_cached("DELETE FROM messages WHERE id = ?1")
+                    .and_then(|mut s| s.execute([id]))
+                    .context("remove a message")?;
+                n += 1;
+            }
+        }
+        tx.commit().context("commit removing messages")?;
+        Ok(n)
+    }
+
+    /// Stores bodies fetched after their headers and re-indexes those messages.
+    pub fn set_bodies(&mut self, mailbox: MailboxId, bodies: &[BodyUpdate]) -> Result<usize> {
+        let tx = self.conn.transaction().context("begin a body batch")?;
+        let mut n = 0;
+        for b in bodies {
+            let id: Option<i64> = tx
+                .prepare_cached("SELECT id FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+                .and_then(|mut s| {
+                    s.query_row(params![mailbox.0, b.uid.get()], |r| r.get(0))
+                        .optional()
+                })
+                .context("look up a message for its body")?;
+            if let Some(id) = id {
+                write_body(&tx, id, &b.text, b.has_attachment)?;
+                n += 1;
+            }
+        }
+        tx.commit().context("commit a body batch")?;
+        Ok(n)
+    }
+}
+
+fn clear(tx: &Transaction<'_>, id: MailboxId) -> Result<()> {
+    tx.execute(
+        "DELETE FROM fts WHERE rowid IN (SELECT sort_key FROM messages WHERE mailbox_id = ?1)",
+        [id.0],
+    )
+    .context("remove a mailbox from the index")?;
+    tx.execute("DELETE FROM messages WHERE mailbox_id = ?1", [id.0])
+        .context("remove a mailbox's messages")?;
+    Ok(())
+}
+
+fn update_flags_row(
+    tx: &Transaction<'_>,
+    id: i64,
+    flags: &Flags,
+    modseq: Option<ModSeq>,
+) -> Result<()> {
+    tx.prepare_cached("UPDATE messages SET flags = ?1, keywords = ?2, modseq = coalesce(?3, modseq) WHERE id = ?4")
+        .and_then(|mut s| s.execute(params![flags.bits(), flags.keywords_text(), modseq.map(|m| m.0.get() as i64), id]))
+        .context("update flags")?;
+    Ok(())
+}
+
+fn insert(
+    tx: &Transaction<'_>,
+    mailbox: MailboxId,
+    uid: Uid,
+    m: &NewMessage,
+    thread: i64,
+) -> Result<()> {
+    let meta = &m.meta;
+    let date = meta
+        .date
+        .filter(|d| (0..LATEST_DATE).contains(d))
+        .or(m.internal_date)
+        .unwrap_or(0);
+    let (from_name, from_addr, from_domain) = match &meta.from {
+        Some(a) => (a.name.clone(), a.addr.clone(), a.domain().to_owned()),
+        None => (None, String::new(), String::new()),
+    };
+    let sort_key = free_sort_key(tx, date, mailbox, uid)?;
+    let to_json = serde_json::to_string(&meta.to).unwrap_or_else(|_| "[]".to_owned());
+    let cc_json = serde_json::to_string(&meta.cc).unwrap_or_else(|_| "[]".to_owned());
+    tx.prepare_cached(
+        "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, date, internal_date, size, \
+         message_id, synthetic_id, in_reply_to, refs, subject, from_name, from_addr, from_domain, \
+         to_json, cc_json, list_id, automated, has_attachment, has_body, thread_id, sort_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+         ?19, ?20, ?21, ?22, ?23, ?24)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            mailbox.0,
+            uid.get(),
+            m.modseq.map(|v| v.0.get() as i64),
+            m.flags.bits(),
+            m.flags.keywords_text(),
+            date,
+            m.internal_date,
+            m.size,
+            meta.message_id,
+            meta.message_id_synthetic,
+            meta.in_reply_to.join(" "),
+            meta.references.join(" "),
+            meta.subject,
+            from_name,
+            from_addr,
+            from_domain,
+            to_json,
+            cc_json,
+            meta.list_id,
+            meta.automated,
+            meta.has_attachment,
+            m.body_text.is_some(),
+            thread,
+            sort_key,
+        ])
+    })
+    .context("insert a message")?;
+    let id = tx.last_insert_rowid();
+    if let Some(text) = &m.body_text {
+        tx.prepare_cached("INSERT OR REPLACE INTO bodies(message_id, text) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![id, clean_text_body(text)]))
+            .context("store a body")?;
+    }
+    let row = IndexRow {
+        subject: &meta.subject,
+        sender: meta.from.as_ref(),
+        to: &meta.to,
+        cc: &meta.cc,
+        body: m.body_text.as_deref().unwrap_or(""),
+    };
+    write_index(tx, sort_key, &row, false)
+}
+
+/// A `sort_key` for `date` not yet taken: a slot of that second picked by a hash of
+/// (mailbox, uid), else the slot after the highest taken one of that second. When that
+/// is the last slot (only floods of undated mail get there), the key goes below every other key: such mail sorts as oldest, and
+/// its `date` column stays right.
+fn free_sort_key(tx: &Transaction<'_>, date: i64, mailbox: MailboxId, uid: Uid) -> Result<i64> {
+    let span = 1i64 << SORT_SHIFT;
+    let seed = crate::digest::fnv1a64(
+        &[mailbox.0.to_le_bytes(), i64::from(uid.get()).to_le_bytes()].concat(),
+    );
+    let base = sort_key_floor(date);
+    let first = base + (seed % span as u64) as i64;
+    let taken = tx
+        .prepare_cached("SELECT 1 FROM messages WHERE sort_key = ?1")
+        .and_then(|mut s| s.exists([first]))
+        .context("pick a sort key")?;
+    if !taken {
+        return Ok(first);
+    }
+    let highest: i64 = tx
+        .prepare_cached("SELECT max(sort_key) FROM messages WHERE sort_key >= ?1 AND sort_key < ?2")
+        .and_then(|mut s| s.query_row([base, base + span], |r| r.get(0)))
+        .context("pick a sort key")?;
+    if highest + 1 < base + span {
+        return Ok(highest + 1);
+    }
+    tx.query_row(
+        "SELECT coalesce(min(sort_key), 0) - 1 FROM messages",
+        [],
+        |r| r.get(0),
+    )
+    .context("pick a sort key")
+}
+
+/// The columns of one FTS row, before segmentation.
+struct IndexRow<'a> {
+    subject: &'a str,
+    sender: Option<&'a Address>,
+    to: &'a [Address],
+    cc: &'a [Address],
+    body: &'a str,
+}
+
+fn addresses<'a>(list: impl IntoIterator<Item = &'a Address>) -> String {
+    let mut out = String::new();
+    for a in list {
+        if let Some(n) = &a.name {
+            out.push_str(n);
+            out.push(' ');
+        }
+        out.push_str(&a.addr);
+        out.push_str(" ; ");
+    }
+    out
+}
+
+fn write_index(tx: &Transaction<'_>, key: i64, row: &IndexRow<'_>, replace: bool) -> Result<()> {
+    if replace {
+        tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")
+            .and_then(|mut s| s.execute([key]))
+            .context("re-index a message")?;
+    }
+    let mut body = row.body;
+    if body.len() > MAX_INDEXED_BODY {
+        let mut end = MAX_INDEXED_BODY;
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        body = &body[..end];
+    }
+    let sender = addresses(row.sender);
+    let to = addresses(row.to);
+    let cc = addresses(row.cc);
+    tx.prepare_cached(
+        "INSERT INTO fts(rowid, subject, sender, recipient_to, recipient_cc, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            key,
+            for_index(row.subject),
+            for_index(&sender),
+            for_index(&to),
+            for_index(&cc),
+            for_index(body)
+        ])
+    })
+    .context("index a message")?;
+    Ok(())
+}
+
+fn clean_text_body(text: &str) -> String {
+    text.chars()
+        .map(|c| if c == '\0' { ' ' } else { c })
+        .collect()
+}
+
+fn write_body(
+    tx: &Transaction<'_>,
+    id: i64,
+    text: &str,
+    has_attachment: Option<bool>,
+) -> Result<()> {
+    let text = clean_text_body(text);
+    tx.prepare_cached("INSERT OR REPLACE INTO bodies(message_id, text) VALUES (?1, ?2)")
+        .and_then(|mut s| s.execute(params![id, text]))
+        .context("store a body")?;
+    tx.prepare_cached("UPDATE messages SET has_body = 1, has_attachment = coalesce(?1, has_attachment) WHERE id = ?2")
+        .and_then(|mut s| s.execute(params![has_attachment, id]))
+        .context("store a body")?;
+    type Stored = (String, Option<String>, String, String, String, i64);
+    let (subject, from_name, from_addr, to_json, cc_json, key): Stored = tx
+        .prepare_cached("SELECT subject, from_name, from_addr, to_json, cc_json, sort_key FROM messages WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))))
+        .context("re-index a message")?;
+    let sender = Address {
+        name: from_name,
+        addr: from_addr,
+    };
+    let to: Vec<Address> = serde_json::from_str(&to_json).unwrap_or_default();
+    let cc: Vec<Address> = serde_json::from_str(&cc_json).unwrap_or_default();
+    let row = IndexRow {
+        subject: &subject,
+        sender: Some(&sender),
+        to: &to,
+        cc: &cc,
+        body: &text,
+    };
+    write_index(tx, key, &row, true)
+}

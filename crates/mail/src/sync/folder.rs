@@ -1,0 +1,324 @@
+//! Carrying out a [`SyncPlan`] for one mailbox, and fetching bodies.
+//!
+//! Invariants (what makes an interrupted sync resumable):
+//! - Header batches are stored one transaction each; only after a batch is stored does
+//!   the cached UIDNEXT move past it. HIGHESTMODSEQ is saved only when the whole mailbox
+//!   is done, so flag changes missed by an interrupted run are asked for again.
+//! - Bodies are fetched with `BODY.PEEK[]` only; a synced mailbox keeps its `\Seen` flags.
+
+use rusqlite::params;
+use tokio_util::sync::CancellationToken;
+
+use super::plan::{plan_sync, CachedMailbox, ExpungePlan, FlagPlan, SyncPlan};
+use super::{FolderReport, SyncEvent, SyncOptions};
+use crate::error::{Context, Error, Result};
+use crate::imap::{uid_set, Connection, Fetched};
+use crate::message::{parse_headers, parse_message};
+use crate::store::{BodyUpdate, FlagUpdate, MailboxState, NewMessage, Store};
+use crate::types::{MailboxId, MailboxRole, Uid};
+
+/// Reads the sync needs that the cache's public API does not offer as such.
+impl Store {
+    pub(crate) fn count_in(&self, mailbox: MailboxId) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM messages WHERE mailbox_id = ?1",
+                [mailbox.0],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .context("count a mailbox's messages")
+    }
+
+    pub(crate) fn uids_without_body(&self, mailbox: MailboxId) -> Result<Vec<Uid>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT uid FROM messages WHERE mailbox_id = ?1 AND has_body = 0 ORDER BY uid DESC",
+            )
+            .context("list messages without a body")?;
+        let rows = stmt
+            .query_map(params![mailbox.0], |r| r.get::<_, u32>(0))
+            .context("list messages without a body")?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Some(u) = Uid::new(r.context("list messages without a body")?) {
+                out.push(u);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Awaits `fut` unless `cancel` fires first.
+pub(crate) async fn or_cancel<T>(
+    cancel: &CancellationToken,
+    fut: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::select! {
+        biased;
+        () = cancel.cancelled() => Err(Error::Cancelled),
+        r = fut => r,
+    }
+}
+
+fn new_message(f: Fetched) -> Option<NewMessage> {
+    let uid = f.uid?;
+    let header = f.header?;
+    let mut meta = parse_headers(&header);
+    if let Some(attached) = f.has_attachment {
+        meta.has_attachment = attached;
+    }
+    Some(NewMessage {
+        uid,
+        flags: f.flags.unwrap_or_default(),
+        modseq: f.modseq,
+        internal_date: f.internal_date,
+        size: f.size,
+        meta,
+        body_text: None,
+    })
+}
+
+fn flag_updates(fetched: Vec<Fetched>) -> Vec<FlagUpdate> {
+    fetched
+        .into_iter()
+        .filter_map(|f| {
+            Some(FlagUpdate {
+                uid: f.uid?,
+                flags: f.flags?,
+                modseq: f.modseq,
+            })
+        })
+        .collect()
+}
+
+/// Removes cached messages the server no longer has.
+async fn diff_uids(
+    conn: &mut Connection,
+    store: &mut Store,
+    mailbox: MailboxId,
+    cancel: &CancellationToken,
+) -> Result<usize> {
+    let server = or_cancel(cancel, conn.all_uids()).await?;
+    let server: std::collections::HashSet<Uid> = server.into_iter().collect();
+    let gone: Vec<Uid> = store
+        .cached_uids(mailbox)?
+        .into_iter()
+        .map(|(u, ..)| u)
+        .filter(|u| !server.contains(u))
+        .collect();
+    store.remove_uids(mailbox, &gone)
+}
+
+/// Brings one mailbox up to date with the server.
+pub(crate) async fn sync_folder(
+    conn: &mut Connection,
+    store: &mut Store,
+    name: &str,
+    role: Option<MailboxRole>,
+    opts: &SyncOptions,
+    progress: &mut (dyn FnMut(SyncEvent) + Send),
+    cancel: &CancellationToken,
+) -> Result<FolderReport> {
+    let mailbox = store.ensure_mailbox(name, role)?;
+    let cached = CachedMailbox {
+        state: store.mailbox_state(mailbox)?,
+        count: store.count_in(mailbox)?,
+    };
+    let selected = or_cancel(cancel, conn.select(name, &cached.state)).await?;
+    let plan: SyncPlan = plan_sync(&cached, &selected);
+    tracing::debug!(folder = name, ?plan, "sync plan");
+    let mut report = FolderReport {
+        folder: name.to_owned(),
+        cleared: plan.clear,
+        ..FolderReport::default()
+    };
+    let mut state = if plan.clear || cached.state.uidvalidity != selected.uidvalidity {
+        if plan.clear {
+            store.clear_mailbox(mailbox)?;
+        }
+        MailboxState {
+            uidvalidity: selected.uidvalidity,
+            uidnext: None,
+            highestmodseq: None,
+        }
+    } else {
+        cached.state
+    };
+    store.set_mailbox_state(mailbox, &state)?;
+
+    match plan.flags {
+        FlagPlan::Skip => {}
+        FlagPlan::FromSelect => {
+            report.flags_updated += store.update_flags(mailbox, &selected.changed)?
+        }
+        FlagPlan::ChangedSince(m) => {
+            let fetched = or_cancel(cancel, conn.fetch_flags("1:*", Some(m))).await?;
+            report.flags_updated += store.update_flags(mailbox, &flag_updates(fetched))?;
+        }
+        FlagPlan::All { below } => {
+            let set = format!("1:{}", below.get().saturating_sub(1).max(1));
+            let fetched = or_cancel(cancel, conn.fetch_flags(&set, None)).await?;
+            let fresh = flag_updates(fetched);
+            // Only rows whose flags really differ are written.
+            let known: std::collections::HashMap<Uid, crate::types::Flags> = store
+                .cached_uids(mailbox)?
+                .into_iter()
+                .map(|(u, f, _)| (u, f))
+                .collect();
+            let changed: Vec<FlagUpdate> = fresh
+                .into_iter()
+                .filter(|u| known.get(&u.uid).is_some_and(|f| *f != u.flags))
+                .collect();
+            report.flags_updated += store.update_flags(mailbox, &changed)?;
+        }
+    }
+    match plan.expunges {
+        ExpungePlan::FromSelect => {
+            let cached_uids = store.cached_uids(mailbox)?.into_iter().map(|(u, ..)| u);
+            let gone = selected.vanished_among(cached_uids);
+            report.removed += store.remove_uids(mailbox, &gone)?;
+        }
+        ExpungePlan::UidDiff => report.removed += diff_uids(conn, store, mailbox, cancel).await?,
+        ExpungePlan::Skip | ExpungePlan::DiffIfCountsDiffer => {}
+    }
+
+    let mut last_fetched: Option<Uid> = None;
+    if let Some(from) = plan.fetch_from {
+        let uids = or_cancel(cancel, conn.uids_from(from)).await?;
+        let total = uids.len();
+        progress(SyncEvent::Headers {
+            folder: name.to_owned(),
+            done: 0,
+            total,
+        });
+        for (i, chunk) in uids.chunks(opts.batch_size.max(1)).enumerate() {
+            let fetched = or_cancel(cancel, conn.fetch_headers(chunk)).await?;
+            report.fetched += fetched.len();
+            let batch: Vec<NewMessage> = fetched.into_iter().filter_map(new_message).collect();
+            let done = store.upsert_messages(mailbox, &batch)?;
+            report.inserted += done.inserted;
+            report.batches += 1;
+            if let Some(&last) = chunk.last() {
+                last_fetched = Some(last);
+                state.uidnext = Uid::new(last.get().saturating_add(1)).max(state.uidnext);
+                store.set_mailbox_state(mailbox, &state)?;
+            }
+            let done = (i * opts.batch_size.max(1) + chunk.len()).min(total);
+            progress(SyncEvent::Headers {
+                folder: name.to_owned(),
+                done,
+                total,
+            });
+        }
+        if plan.expunges == ExpungePlan::DiffIfCountsDiffer
+            && store.count_in(mailbox)? != u64::from(selected.exists)
+        {
+            report.removed += diff_uids(conn, store, mailbox, cancel).await?;
+        }
+    }
+    // Everything up to what SELECT (and the later search) saw is stored now.
+    let seen_next = last_fetched.and_then(|u| Uid::new(u.get().saturating_add(1)));
+    state.uidnext = state.uidnext.max(selected.uidnext).max(seen_next);
+    state.highestmodseq = selected.highestmodseq;
+    store.set_mailbox_state(mailbox, &state)?;
+    Ok(report)
+}
+
+/// Fetches the bodies still missing in `name` (newest first), in batches.
+pub(crate) async fn fetch_missing_bodies(
+    conn: &mut Connection,
+    store: &mut Store,
+    name: &str,
+    opts: &SyncOptions,
+    progress: &mut (dyn FnMut(SyncEvent) + Send),
+    cancel: &CancellationToken,
+) -> Result<usize> {
+    let Some(mailbox) = store.mailbox_id(name)? else {
+        return Ok(0);
+    };
+    let missing = store.uids_without_body(mailbox)?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    // The folder may not be the selected one any more.
+    let state = store.mailbox_state(mailbox)?;
+    let selected = or_cancel(
+        cancel,
+        conn.select(
+            name,
+            &MailboxState {
+                highestmodseq: None,
+                ..state
+            },
+        ),
+    )
+    .await?;
+    if selected.uidvalidity != state.uidvalidity {
+        // The next header sync clears this folder; bodies for old UIDs would be wrong.
+        return Ok(0);
+    }
+    let total = missing.len();
+    let mut stored = 0;
+    for chunk in missing.chunks(opts.body_batch.max(1)) {
+        let fetched = or_cancel(cancel, conn.fetch_bodies(chunk)).await?;
+        let updates: Vec<BodyUpdate> = fetched
+            .into_iter()
+            .filter_map(|f| {
+                let parsed = parse_message(f.body.as_deref()?);
+                Some(BodyUpdate {
+                    uid: f.uid?,
+                    text: parsed.body_text.unwrap_or_default(),
+                    has_attachment: Some(parsed.meta.has_attachment),
+                })
+            })
+            .collect();
+        stored += store.set_bodies(mailbox, &updates)?;
+        progress(SyncEvent::Bodies {
+            folder: name.to_owned(),
+            done: stored,
+            total,
+        });
+    }
+    Ok(stored)
+}
+
+/// Fetches and stores the bodies of specific messages ("on open").
+pub async fn fetch_bodies_of(
+    conn: &mut Connection,
+    store: &mut Store,
+    name: &str,
+    uids: &[Uid],
+) -> Result<usize> {
+    let Some(mailbox) = store.mailbox_id(name)? else {
+        return Ok(0);
+    };
+    let state = store.mailbox_state(mailbox)?;
+    let selected = conn
+        .select(
+            name,
+            &MailboxState {
+                highestmodseq: None,
+                ..state
+            },
+        )
+        .await?;
+    if selected.uidvalidity != state.uidvalidity {
+        return Ok(0);
+    }
+    let fetched = conn.fetch_bodies(uids).await?;
+    let updates: Vec<BodyUpdate> = fetched
+        .into_iter()
+        .filter_map(|f| {
+            let parsed = parse_message(f.body.as_deref()?);
+            Some(BodyUpdate {
+                uid: f.uid?,
+                text: parsed.body_text.unwrap_or_default(),
+                has_attachment: Some(parsed.meta.has_attachment),
+            })
+        })
+        .collect();
+    tracing::debug!(folder = name, set = %uid_set(uids), n = updates.len(), "fetched bodies on open");
+    store.set_bodies(mailbox, &updates)
+}

@@ -1,0 +1,343 @@
+//! Sync: bringing the cache of one account up to date with its IMAP server, header
+//! first, bodies after, and then (optionally) watching INBOX with IDLE.
+//!
+//! Invariants:
+//! - Every mailbox the server lists is synced (INBOX first); roles come from SPECIAL-USE
+//!   (RFC 6154) unless the account overrides them; mailboxes gone from the server are
+//!   dropped from the cache.
+//! - Decisions are made by the pure [`plan_sync`]; this module only executes plans.
+//! - A transient failure (network, server restart) reconnects with [`Backoff`] and
+//!   continues where the stored state says; progress made since the last failure resets
+//!   the failure count. Cancellation ends the run with [`Error::Cancelled`] at the next
+//!   network wait; what was stored stays stored.
+//! - Progress is reported through a callback as [`SyncEvent`]s; no secret ever goes
+//!   into one.
+
+mod backoff;
+mod folder;
+mod plan;
+
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+pub use backoff::{pause, Backoff, Retries};
+pub use folder::fetch_bodies_of;
+pub use plan::{plan_sync, CachedMailbox, ExpungePlan, FlagPlan, SyncPlan};
+
+use crate::account::Account;
+use crate::credentials::Password;
+use crate::error::{Error, Result};
+use crate::imap::{Connection, IdleOutcome, IDLE_PERIOD};
+use crate::store::Store;
+use folder::{fetch_missing_bodies, or_cancel, sync_folder};
+
+/// How a sync runs.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// UIDs per header `UID FETCH` (and per cache transaction).
+    pub batch_size: usize,
+    /// Also fetch every missing body after the headers.
+    pub bodies: bool,
+    /// Messages per body `UID FETCH`.
+    pub body_batch: usize,
+    pub backoff: Backoff,
+    /// Longest single IDLE in watch mode.
+    pub idle_period: std::time::Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> SyncOptions {
+        SyncOptions {
+            batch_size: 2_000,
+            bodies: false,
+            body_batch: 200,
+            backoff: Backoff::default(),
+            idle_period: IDLE_PERIOD,
+        }
+    }
+}
+
+/// What happened in one mailbox.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderReport {
+    pub folder: String,
+    /// The cache was cleared because UIDVALIDITY changed.
+    pub cleared: bool,
+    /// Header responses received (more than `inserted` when a batch was fetched again).
+    pub fetched: usize,
+    pub inserted: usize,
+    pub flags_updated: usize,
+    pub removed: usize,
+    pub bodies: usize,
+    pub batches: usize,
+}
+
+/// What a sync run did, over all its attempts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub folders: Vec<FolderReport>,
+    /// Connections made (1 without failures).
+    pub connections: u32,
+    pub deleted_folders: Vec<String>,
+}
+
+impl SyncReport {
+    fn merge(&mut self, r: FolderReport) {
+        match self.folders.iter_mut().find(|f| f.folder == r.folder) {
+            Some(f) => {
+                f.cleared |= r.cleared;
+                f.fetched += r.fetched;
+                f.inserted += r.inserted;
+                f.flags_updated += r.flags_updated;
+                f.removed += r.removed;
+                f.bodies += r.bodies;
+                f.batches += r.batches;
+            }
+            None => self.folders.push(r),
+        }
+    }
+
+    pub fn inserted(&self) -> usize {
+        self.folders.iter().map(|f| f.inserted).sum()
+    }
+
+    pub fn fetched(&self) -> usize {
+        self.folders.iter().map(|f| f.fetched).sum()
+    }
+
+    fn progress_marker(&self) -> usize {
+        self.folders
+            .iter()
+            .map(|f| f.batches + f.bodies + f.flags_updated + f.removed)
+            .sum()
+    }
+}
+
+/// Progress of a sync, for a progress bar or UI events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SyncEvent {
+    Connected {
+        host: String,
+    },
+    FolderStarted {
+        folder: String,
+        index: usize,
+        of: usize,
+    },
+    /// Header batches of a folder: `done` of `total` new messages stored.
+    Headers {
+        folder: String,
+        done: usize,
+        total: usize,
+    },
+    FolderDone {
+        report: FolderReport,
+    },
+    Bodies {
+        folder: String,
+        done: usize,
+        total: usize,
+    },
+    /// A transient failure; the next attempt starts after `delay_ms`.
+    Retrying {
+        attempt: u32,
+        delay_ms: u64,
+        error: String,
+    },
+    /// Watching a folder with IDLE.
+    Idle {
+        folder: String,
+    },
+    /// The server reported a change while idling.
+    Changed {
+        folder: String,
+    },
+}
+
+/// Renders an error with its causes on one line, for events and logs.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// One connection's worth of work: every folder, then bodies.
+async fn sync_once(
+    conn: &mut Connection,
+    account: &Account,
+    store: &mut Store,
+    opts: &SyncOptions,
+    report: &mut SyncReport,
+    progress: &mut (dyn FnMut(SyncEvent) + Send),
+    cancel: &CancellationToken,
+) -> Result<()> {
+    let listed = or_cancel(cancel, conn.list_folders()).await?;
+    let pairs: Vec<_> = listed
+        .iter()
+        .filter(|f| f.selectable)
+        .map(|f| (f.name.clone(), f.role))
+        .collect();
+    let mut folders = account.folders.assign(&pairs);
+    // INBOX first: it is what the user looks at.
+    folders.sort_by_key(|(name, _)| !name.eq_ignore_ascii_case("INBOX"));
+    for cached in store.mailboxes()? {
+        if !listed.iter().any(|f| f.name == cached.name) {
+            store.delete_mailbox(cached.id)?;
+            report.deleted_folders.push(cached.name);
+        }
+    }
+    let of = folders.len();
+    for (index, (name, role)) in folders.iter().enumerate() {
+        progress(SyncEvent::FolderStarted {
+            folder: name.clone(),
+            index,
+            of,
+        });
+        let r = sync_folder(conn, store, name, *role, opts, progress, cancel).await?;
+        progress(SyncEvent::FolderDone { report: r.clone() });
+        report.merge(r);
+    }
+    if opts.bodies {
+        for (name, _) in &folders {
+            let n = fetch_missing_bodies(conn, store, name, opts, progress, cancel).await?;
+            report.merge(FolderReport {
+                folder: name.clone(),
+                bodies: n,
+                ..FolderReport::default()
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Syncs every folder of `account` into `store`, reconnecting on transient failures.
+pub async fn sync_account(
+    account: &Account,
+    password: &Password,
+    store: &mut Store,
+    opts: &SyncOptions,
+    progress: &mut (dyn FnMut(SyncEvent) + Send),
+    cancel: &CancellationToken,
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    let mut retries = opts.backoff.start();
+    loop {
+        let before = report.progress_marker();
+        let attempt = async {
+            let mut conn = or_cancel(cancel, Connection::open(account, password)).await?;
+            report.connections += 1;
+            progress(SyncEvent::Connected {
+                host: conn.host().to_owned(),
+            });
+            sync_once(
+                &mut conn,
+                account,
+                store,
+                opts,
+                &mut report,
+                progress,
+                cancel,
+            )
+            .await?;
+            conn.logout().await;
+            Ok::<(), Error>(())
+        }
+        .await;
+        match attempt {
+            Ok(()) => {
+                store.optimize()?;
+                return Ok(report);
+            }
+            Err(e) => {
+                if report.progress_marker() > before {
+                    retries.reset();
+                }
+                let Some(delay) = retries.next_delay(&e) else {
+                    return Err(e);
+                };
+                tracing::info!(error = %error_chain(&e), ?delay, "sync interrupted; retrying");
+                progress(SyncEvent::Retrying {
+                    attempt: retries.failures(),
+                    delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    error: error_chain(&e),
+                });
+                pause(delay, cancel).await?;
+            }
+        }
+    }
+}
+
+/// Syncs, then keeps INBOX current with IDLE until cancelled: each change triggers an
+/// INBOX sync; each IDLE is re-issued after `opts.idle_period` (under 29 minutes).
+pub async fn watch_account(
+    account: &Account,
+    password: &Password,
+    store: &mut Store,
+    opts: &SyncOptions,
+    progress: &mut (dyn FnMut(SyncEvent) + Send),
+    cancel: &CancellationToken,
+) -> Result<()> {
+    sync_account(account, password, store, opts, progress, cancel).await?;
+    let mut retries = opts.backoff.start();
+    loop {
+        let attempt = async {
+            let mut conn = or_cancel(cancel, Connection::open(account, password)).await?;
+            progress(SyncEvent::Connected {
+                host: conn.host().to_owned(),
+            });
+            if !conn.capabilities().idle {
+                return Err(Error::Protocol {
+                    action: "watch INBOX".to_owned(),
+                    detail: "the server does not offer IDLE".to_owned(),
+                });
+            }
+            let role = account
+                .folders
+                .assign(&[("INBOX".to_owned(), None)])
+                .pop()
+                .and_then(|(_, r)| r);
+            loop {
+                // Catch up on what happened while not idling, then idle on the selected INBOX.
+                let r =
+                    sync_folder(&mut conn, store, "INBOX", role, opts, progress, cancel).await?;
+                progress(SyncEvent::FolderDone { report: r });
+                retries.reset();
+                progress(SyncEvent::Idle {
+                    folder: "INBOX".to_owned(),
+                });
+                match conn.idle(opts.idle_period, cancel).await? {
+                    IdleOutcome::Cancelled => {
+                        conn.logout().await;
+                        return Ok(());
+                    }
+                    IdleOutcome::Changed => progress(SyncEvent::Changed {
+                        folder: "INBOX".to_owned(),
+                    }),
+                    IdleOutcome::Timeout => {}
+                }
+            }
+        }
+        .await;
+        match attempt {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                let Some(delay) = retries.next_delay(&e) else {
+                    return Err(e);
+                };
+                progress(SyncEvent::Retrying {
+                    attempt: retries.failures(),
+                    delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    error: error_chain(&e),
+                });
+                pause(delay, cancel).await?;
+            }
+        }
+    }
+}

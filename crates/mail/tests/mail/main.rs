@@ -1,0 +1,16 @@
+//! Integration tests of the mail cache: fixture mail ingested straight into the store
+//! (as the Maildir writer lays it out), then checked against the fixture's manifest.
+
+#![allow(clippy::unwrap_used)]
+
+mod account;
+mod analytics;
+mod connect;
+mod encryption;
+mod ingest;
+mod malformed;
+mod remote;
+mod search;
+mod store;
+mod sync;
+mod threads;

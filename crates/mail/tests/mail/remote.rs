@@ -1,0 +1,122 @@
+//! Shared pieces of the tests against the Dovecot lab: accounts pointing at it (trusting
+//! its certificate through the account's CA file), fixture mailboxes, a second raw IMAP
+//! client acting as "another mail program", and a recorder of sync events.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_imap::Session;
+use mailcall_mail::{Account, Password, Security, SyncEvent, SyncOptions};
+use mailcall_testkit::dovecot::DovecotLab;
+use mailcall_testkit::fixture::{Fixture, Manifest};
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+pub const USER: &str = "alice";
+pub const PASSWORD: &str = "correct horse";
+
+pub fn password() -> Password {
+    Password::new(PASSWORD)
+}
+
+/// An account on the lab's STARTTLS port trusting the lab certificate via `ca_file`.
+pub fn account(lab: &DovecotLab, dir: &Path, security: Security) -> Account {
+    let ca = dir.join("lab-ca.pem");
+    std::fs::write(&ca, lab.cert_pem()).expect("write the CA file");
+    let mut a = Account::new("lab", lab.host(), USER);
+    a.security = security;
+    a.port = Some(match security {
+        Security::Tls => lab.imaps_port(),
+        Security::Starttls | Security::Plain => lab.imap_port(),
+    });
+    a.allow_plaintext = security == Security::Plain;
+    a.ca_file = Some(ca);
+    a.cache_path = Some(dir.join("cache.sqlite"));
+    a.addresses = vec!["me@corp.example".to_owned()];
+    a
+}
+
+/// A running lab whose mailbox holds `n` fixture messages.
+pub fn lab_with_fixture(seed: u64, n: u64) -> (DovecotLab, Manifest) {
+    let mut lab = DovecotLab::builder()
+        .user(USER, PASSWORD)
+        .build()
+        .expect("lab builds");
+    let manifest = Fixture::new(seed)
+        .messages(n)
+        .write_maildir_with_manifest(
+            &lab.maildir(USER),
+            &lab.maildir(USER).join("..").join("manifest.json"),
+        )
+        .expect("fixture written");
+    lab.fix_ownership().expect("ownership");
+    lab.start().expect("lab starts");
+    (lab, manifest)
+}
+
+/// Options with small batches, so several batches happen even on small fixtures.
+pub fn options(batch: usize) -> SyncOptions {
+    SyncOptions {
+        batch_size: batch,
+        ..SyncOptions::default()
+    }
+}
+
+/// Collects events; `Send` so it can be handed to the sync.
+pub fn recorder() -> (
+    Arc<std::sync::Mutex<Vec<SyncEvent>>>,
+    impl FnMut(SyncEvent) + Send,
+) {
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = events.clone();
+    (events, move |e| sink.lock().expect("not poisoned").push(e))
+}
+
+pub type Raw = Session<TlsStream<TcpStream>>;
+
+/// Another IMAP client on the same mailbox, over implicit TLS.
+pub async fn other_client(lab: &DovecotLab) -> Raw {
+    let tcp = TcpStream::connect((lab.host(), lab.imaps_port()))
+        .await
+        .expect("tcp");
+    let config = lab.tls_client_config().expect("tls config");
+    let name = ServerName::try_from(lab.host()).expect("name").to_owned();
+    let tls = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .expect("tls");
+    let mut client = async_imap::Client::new(tls);
+    client
+        .read_response()
+        .await
+        .expect("greeting")
+        .expect("greeting");
+    client
+        .login(USER, PASSWORD)
+        .await
+        .map_err(|(e, _)| e)
+        .expect("login")
+}
+
+/// Runs a command on the raw client and drains its responses.
+pub async fn run(raw: &mut Raw, command: &str) {
+    raw.run_command_and_check_ok(command)
+        .await
+        .unwrap_or_else(|e| panic!("{command}: {e}"));
+}
+
+/// UIDs matching a search on the raw client.
+pub async fn uid_search(raw: &mut Raw, query: &str) -> Vec<u32> {
+    let mut v: Vec<u32> = raw
+        .uid_search(query)
+        .await
+        .expect("search")
+        .into_iter()
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+pub const EXTRA: &[u8] = b"From: Zed <zed@example.org>\r\nTo: me@corp.example\r\nSubject: arrived later \
+zanzibarquux\r\nDate: Tue, 1 Jul 2025 10:00:00 +0000\r\nMessage-ID: <later-1@example.org>\r\n\r\nHello zanzibarquux.\r\n";

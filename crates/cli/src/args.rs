@@ -92,6 +92,18 @@ pub enum Command {
     },
     /// Counts and size of the cache.
     Stats,
+    /// Sort mail into folders by rules: `plan` (a dry run), then `apply PLAN_ID`.
+    #[command(subcommand)]
+    Sort(Box<crate::sort::SortCommand>),
+    /// Move messages to a folder (journalled; sent to the server unless --offline).
+    Move(crate::change::MoveArgs),
+    /// Add or remove flags (journalled; sent to the server unless --offline).
+    Flag(crate::change::FlagArgs),
+    /// Send pending local changes (moves, flags, drafts) to the server.
+    Replay,
+    /// Reply drafts, saved to the Drafts folder. Nothing is ever sent.
+    #[command(subcommand)]
+    Draft(Box<crate::draft::DraftCommand>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -8,9 +8,12 @@
 mod account;
 mod args;
 mod cache;
+mod change;
 mod dates;
+mod draft;
 mod output;
 mod read;
+mod sort;
 mod sync;
 
 use clap::Parser;
@@ -77,6 +80,15 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Sort(cmd) => sort::run(cmd, &config_path, cli.account.as_deref(), out).await,
+        Command::Move(args) => {
+            change::run_move(args, &config_path, cli.account.as_deref(), out).await
+        }
+        Command::Flag(args) => {
+            change::run_flag(args, &config_path, cli.account.as_deref(), out).await
+        }
+        Command::Replay => change::run_replay(&config_path, cli.account.as_deref(), out).await,
+        Command::Draft(cmd) => draft::run(cmd, &config_path, cli.account.as_deref(), out).await,
         other => read::run(other, &config_path, cli.account.as_deref(), out).await,
     }
 }

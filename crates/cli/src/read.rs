@@ -127,6 +127,11 @@ pub async fn run(
             })
         }
         Command::Account(_) | Command::Sync { .. } => anyhow::bail!("not a read command"),
+        Command::Sort(_)
+        | Command::Move(_)
+        | Command::Flag(_)
+        | Command::Replay
+        | Command::Draft(_) => anyhow::bail!("not a read command"),
     }
 }
 

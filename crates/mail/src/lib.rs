@@ -9,17 +9,24 @@
 //! The remote side: [`account`] is the TOML configuration, [`credentials`] the OS
 //! keyring, [`imap`] the verified IMAP connection, and [`sync`] fills the cache from it
 //! (plans from the pure [`sync::plan_sync`], resumable batches, IDLE).
+//!
+//! Changes: [`sort`] plans moves by rules over the cache and applies stored plans on the
+//! server; [`journal`] records every local change (move, flag, draft) with the cache
+//! update and replays it when the server is reachable; [`drafts`] composes replies.
 
 pub mod account;
 pub mod analytics;
 pub mod credentials;
 mod digest;
+pub mod drafts;
 pub mod error;
 pub mod imap;
+pub mod journal;
 pub mod message;
 pub mod query;
 mod search;
 mod segment;
+pub mod sort;
 pub mod store;
 pub mod sync;
 mod thread;
@@ -29,10 +36,18 @@ pub mod unanswered;
 pub use account::{Account, Config, FolderRoles, Security};
 pub use analytics::{AutomationShare, SenderCount, SenderKey};
 pub use credentials::{Keyring, Password};
+pub use drafts::{compose_reply, reply_headers, reply_subject, Author, ReplyHeaders};
 pub use error::{Error, Result};
 pub use imap::{Capabilities, Connection, ListedFolder, Selected};
+pub use journal::{
+    replay, ChangeKind, EntryState, JournalEntry, ReplayNote, ReplayOutcome, ReplayReport,
+};
 pub use message::{parse_headers, parse_message, MessageMeta, ParsedMessage};
 pub use query::{parse as parse_query, Query, QueryError, SearchOrder};
+pub use sort::{
+    apply_sort_plan, plan_sort, ApplyOptions, ApplyReport, PlanState, PlannedMove, Rule, RuleSet,
+    SortEvent, SortPlan, SortProgress, UidSet,
+};
 pub use store::{
     BodyUpdate, CacheKey, CacheStats, FlagUpdate, MailboxState, MailboxSummary, MessageDetail,
     MessageSummary, NewMessage, Page, Store, UpsertReport,

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod sort;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

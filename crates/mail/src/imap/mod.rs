@@ -11,6 +11,7 @@ mod capabilities;
 mod connection;
 mod fetch;
 mod idle;
+mod ops;
 mod select;
 mod transport;
 
@@ -18,5 +19,6 @@ pub use capabilities::Capabilities;
 pub use connection::{Connection, ListedFolder};
 pub use fetch::{has_attachment, parse_internal_date, uid_set, Fetched, HEADER_FIELDS};
 pub use idle::{IdleOutcome, IDLE_PERIOD};
+pub use ops::CopyUid;
 pub use select::Selected;
 pub use transport::client_config;

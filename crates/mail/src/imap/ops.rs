@@ -107,10 +107,9 @@ impl Connection {
                     }
                     Response::Data {
                         status: Status::Ok,
-                        code,
-                        ..
+                        outcome,
                     } => {
-                        if let Some(c) = uid_code(code) {
+                        if let Some(c) = uid_code(&outcome.code) {
                             found = Some(c);
                         }
                         None
@@ -220,7 +219,9 @@ impl Connection {
         )
         .await?;
         // A server may answer `UID n:m` with the highest UID even when it is outside.
-        Ok(UidSet::from_uids(out.into_iter().filter(|u| set.contains(*u))))
+        Ok(UidSet::from_uids(
+            out.into_iter().filter(|u| set.contains(*u)),
+        ))
     }
 
     /// UIDs in the selected mailbox whose Message-ID header is `message_id` (without
@@ -242,7 +243,12 @@ impl Connection {
     }
 
     /// Adds and removes flags of `set` in the selected mailbox.
-    pub async fn store_flags(&mut self, set: &UidSet, add: &[String], remove: &[String]) -> Result<()> {
+    pub async fn store_flags(
+        &mut self,
+        set: &UidSet,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<()> {
         if set.is_empty() {
             return Ok(());
         }

@@ -20,7 +20,7 @@ mod replay;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
-pub(crate) use cache::{delete_row, insert_local, relocate};
+pub(crate) use cache::{insert_local, relocate, Relocation};
 pub use replay::{replay, ReplayNote, ReplayOutcome, ReplayReport};
 
 use crate::error::{Context, Error, Result};
@@ -129,9 +129,8 @@ const ENTRY_COLUMNS: &str = "id, created, kind, mailbox, uid, message_id, target
      provisional_uid, add_flags, remove_flags, state, new_uid, note";
 
 fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
-    let uid = |i| -> rusqlite::Result<Option<Uid>> {
-        Ok(r.get::<_, Option<u32>>(i)?.and_then(Uid::new))
-    };
+    let uid =
+        |i| -> rusqlite::Result<Option<Uid>> { Ok(r.get::<_, Option<u32>>(i)?.and_then(Uid::new)) };
     let words = |i| -> rusqlite::Result<Vec<String>> {
         Ok(r.get::<_, String>(i)?
             .split_whitespace()
@@ -181,11 +180,8 @@ fn locate(tx: &Transaction<'_>, id: MessageId) -> Result<Located> {
 
 /// The id of mailbox `name` in the cache, created (without sync state) when missing.
 pub(crate) fn mailbox_row(tx: &Transaction<'_>, name: &str) -> Result<i64> {
-    tx.execute(
-        "INSERT OR IGNORE INTO mailboxes(name) VALUES (?1)",
-        [name],
-    )
-    .context("add a mailbox")?;
+    tx.execute("INSERT OR IGNORE INTO mailboxes(name) VALUES (?1)", [name])
+        .context("add a mailbox")?;
     tx.query_row("SELECT id FROM mailboxes WHERE name = ?1", [name], |r| {
         r.get(0)
     })
@@ -244,7 +240,14 @@ impl Store {
         tx.execute(
             "INSERT INTO journal(created, kind, mailbox, uid, message_id, target) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![now, ChangeKind::Move.as_str(), source, uid, message_id, target],
+            params![
+                now,
+                ChangeKind::Move.as_str(),
+                source,
+                uid,
+                message_id,
+                target
+            ],
         )
         .context("journal a move")?;
         let id = tx.last_insert_rowid();
@@ -273,7 +276,10 @@ impl Store {
     ) -> Result<JournalEntry> {
         let add: Vec<String> = add.iter().map(|f| flag_name(f)).collect();
         let remove: Vec<String> = remove.iter().map(|f| flag_name(f)).collect();
-        let tx = self.conn.transaction().context("begin a local flag change")?;
+        let tx = self
+            .conn
+            .transaction()
+            .context("begin a local flag change")?;
         let (_, mailbox, uid, message_id, bits, keywords) = locate(&tx, message)?;
         let mut flags = Flags::from_parts(bits, &keywords);
         apply_flag_names(&mut flags, &add, &remove);

@@ -51,7 +51,13 @@ pub struct ReplayReport {
     pub notes: Vec<ReplayNote>,
 }
 
-fn set_state(tx: &Transaction<'_>, id: i64, state: EntryState, new_uid: Option<Uid>, note: Option<&str>) -> Result<()> {
+fn set_state(
+    tx: &Transaction<'_>,
+    id: i64,
+    state: EntryState,
+    new_uid: Option<Uid>,
+    note: Option<&str>,
+) -> Result<()> {
     tx.execute(
         "UPDATE journal SET state = ?1, new_uid = coalesce(?2, new_uid), note = ?3 WHERE id = ?4",
         params![state.as_str(), new_uid.map(Uid::get), note, id],
@@ -61,7 +67,12 @@ fn set_state(tx: &Transaction<'_>, id: i64, state: EntryState, new_uid: Option<U
 }
 
 /// Later rows that name `(mailbox, provisional)` now name the server's UID.
-fn rewrite_dependents(tx: &Transaction<'_>, mailbox: &str, provisional: Uid, uid: Uid) -> Result<()> {
+fn rewrite_dependents(
+    tx: &Transaction<'_>,
+    mailbox: &str,
+    provisional: Uid,
+    uid: Uid,
+) -> Result<()> {
     tx.execute(
         "UPDATE journal SET uid = ?1 WHERE mailbox = ?2 AND uid = ?3 \
          AND state IN ('pending', 'started')",
@@ -109,7 +120,12 @@ impl Store {
         tx.commit().context("drop a journal row")
     }
 
-    fn finish_move(&mut self, e: &JournalEntry, uid: Uid, new_uid: Option<(u32, Uid)>) -> Result<()> {
+    fn finish_move(
+        &mut self,
+        e: &JournalEntry,
+        uid: Uid,
+        new_uid: Option<(u32, Uid)>,
+    ) -> Result<()> {
         let target = e.target.as_deref().unwrap_or_default();
         let tx = self.conn.transaction().context("record a replayed move")?;
         relocate(
@@ -130,7 +146,10 @@ impl Store {
     }
 
     fn finish_append(&mut self, e: &JournalEntry, new_uid: Option<(u32, Uid)>) -> Result<()> {
-        let tx = self.conn.transaction().context("record a replayed append")?;
+        let tx = self
+            .conn
+            .transaction()
+            .context("record a replayed append")?;
         if let Some(p) = e.provisional_uid {
             settle_provisional(&tx, &e.mailbox, p.get(), new_uid)?;
             if let Some((_, n)) = new_uid {
@@ -142,7 +161,10 @@ impl Store {
     }
 
     fn finish_flags(&mut self, e: &JournalEntry) -> Result<()> {
-        let tx = self.conn.transaction().context("record a replayed flag change")?;
+        let tx = self
+            .conn
+            .transaction()
+            .context("record a replayed flag change")?;
         set_state(&tx, e.id, EntryState::Done, None, None)?;
         tx.commit().context("record a replayed flag change")
     }
@@ -161,10 +183,15 @@ impl Session<'_> {
         Ok(sel.uidvalidity.map(|v| v.0.get()))
     }
 
-    async fn exists(&mut self, mailbox: &str, uid: Uid) -> Result<bool> {
+    async fn ensure_selected(&mut self, mailbox: &str) -> Result<()> {
         if self.selected.as_deref() != Some(mailbox) {
             self.select(mailbox).await?;
         }
+        Ok(())
+    }
+
+    async fn exists(&mut self, mailbox: &str, uid: Uid) -> Result<bool> {
+        self.ensure_selected(mailbox).await?;
         let set = UidSet::from_uids([uid]);
         Ok(!self.conn.existing_uids(&set).await?.is_empty())
     }
@@ -221,7 +248,11 @@ fn dropped(store: &mut Store, e: &JournalEntry, reason: String) -> Result<Replay
     Ok(ReplayOutcome::Dropped { reason })
 }
 
-async fn replay_move(s: &mut Session<'_>, store: &mut Store, e: &JournalEntry) -> Result<ReplayOutcome> {
+async fn replay_move(
+    s: &mut Session<'_>,
+    store: &mut Store,
+    e: &JournalEntry,
+) -> Result<ReplayOutcome> {
     let target = e.target.clone().unwrap_or_default();
     let uid = match e.uid {
         Some(u) if !is_provisional(u) => u,
@@ -244,19 +275,19 @@ async fn replay_move(s: &mut Session<'_>, store: &mut Store, e: &JournalEntry) -
         return dropped(store, e, reason);
     }
     s.conn.ensure_folders(std::slice::from_ref(&target)).await?;
-    s.select(&e.mailbox).await?;
+    s.ensure_selected(&e.mailbox).await?;
     let set = UidSet::from_uids([uid]);
     if e.state == EntryState::Started && !s.conn.capabilities().moves {
         // An interrupted COPY fallback may have left a copy in the target already.
         if let Some(found) = s.find(&target, &e.message_id).await? {
-            s.select(&e.mailbox).await?;
+            s.ensure_selected(&e.mailbox).await?;
             s.conn.delete_uids(&set).await?;
             store.finish_move(e, uid, Some(found))?;
             return Ok(ReplayOutcome::Applied {
                 new_uid: Some(found.1),
             });
         }
-        s.select(&e.mailbox).await?;
+        s.ensure_selected(&e.mailbox).await?;
     }
     store.mark_started(e.id)?;
     let copy = s.conn.move_uids(&set, &target).await?;
@@ -272,7 +303,11 @@ async fn replay_move(s: &mut Session<'_>, store: &mut Store, e: &JournalEntry) -
     })
 }
 
-async fn replay_flags(s: &mut Session<'_>, store: &mut Store, e: &JournalEntry) -> Result<ReplayOutcome> {
+async fn replay_flags(
+    s: &mut Session<'_>,
+    store: &mut Store,
+    e: &JournalEntry,
+) -> Result<ReplayOutcome> {
     let uid = match e.uid {
         Some(u) if !is_provisional(u) => u,
         _ => {
@@ -292,8 +327,14 @@ async fn replay_flags(s: &mut Session<'_>, store: &mut Store, e: &JournalEntry) 
     Ok(ReplayOutcome::Applied { new_uid: None })
 }
 
-async fn replay_append(s: &mut Session<'_>, store: &mut Store, e: &JournalEntry) -> Result<ReplayOutcome> {
-    s.conn.ensure_folders(std::slice::from_ref(&e.mailbox)).await?;
+async fn replay_append(
+    s: &mut Session<'_>,
+    store: &mut Store,
+    e: &JournalEntry,
+) -> Result<ReplayOutcome> {
+    s.conn
+        .ensure_folders(std::slice::from_ref(&e.mailbox))
+        .await?;
     if e.state == EntryState::Started {
         if let Some(found) = s.find(&e.mailbox, &e.message_id).await? {
             store.finish_append(e, Some(found))?;
@@ -304,7 +345,10 @@ async fn replay_append(s: &mut Session<'_>, store: &mut Store, e: &JournalEntry)
     }
     let raw = store.journal_raw(e.id)?;
     store.mark_started(e.id)?;
-    let mut new_uid = s.conn.append_message(&e.mailbox, &e.add_flags, &raw).await?;
+    let mut new_uid = s
+        .conn
+        .append_message(&e.mailbox, &e.add_flags, &raw)
+        .await?;
     if new_uid.is_none() {
         new_uid = s.find(&e.mailbox, &e.message_id).await?;
     }

@@ -44,11 +44,24 @@ impl Default for ApplyOptions {
 #[non_exhaustive]
 pub enum SortEvent {
     /// Work begins; `done` chunks were finished by an earlier run.
-    Started { chunks: usize, done: usize, messages: usize },
-    FoldersCreated { folders: Vec<String> },
+    Started {
+        chunks: usize,
+        done: usize,
+        messages: usize,
+    },
+    FoldersCreated {
+        folders: Vec<String>,
+    },
     /// A chunk interrupted by a crash was checked against the server.
-    Reconciled { source: String, already_moved: usize },
-    ChunkDone { done: usize, of: usize, moved: usize },
+    Reconciled {
+        source: String,
+        already_moved: usize,
+    },
+    ChunkDone {
+        done: usize,
+        of: usize,
+        moved: usize,
+    },
 }
 
 /// How far a stored plan got.
@@ -124,8 +137,7 @@ impl Store {
         }
         let items = self.plan_items(plan_id)?;
         let tx = self.conn.transaction().context("prepare a sort plan")?;
-        let mut groups: std::collections::BTreeMap<(String, String), Vec<Uid>> =
-            Default::default();
+        let mut groups: std::collections::BTreeMap<(String, String), Vec<Uid>> = Default::default();
         let mut stale = 0;
         for i in &items {
             let cached: bool = tx
@@ -284,9 +296,8 @@ pub async fn apply_sort_plan(
         }
     }
     let of = before.chunks.saturating_sub(1);
-    let mut done = before.done.saturating_sub(1);
     let mut selected: Option<String> = None;
-    for chunk in &chunks {
+    for (done, chunk) in (before.done.saturating_sub(1) + 1..).zip(chunks.iter()) {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
@@ -298,7 +309,11 @@ pub async fn apply_sort_plan(
             store.mark_chunk_started(plan_id, chunk.seq)?;
         }
         let present = conn.existing_uids(&chunk.uids).await?;
-        let gone: Vec<Uid> = chunk.uids.uids().filter(|u| !present.contains(*u)).collect();
+        let gone: Vec<Uid> = chunk
+            .uids
+            .uids()
+            .filter(|u| !present.contains(*u))
+            .collect();
         let mut moved: Vec<(Uid, Option<(u32, Uid)>)> = Vec::new();
         let mut missing = gone.len();
         let mut to_move = present.clone();
@@ -327,7 +342,6 @@ pub async fn apply_sort_plan(
             moved.push((uid, new));
         }
         store.finish_chunk(plan_id, chunk, &moved, missing)?;
-        done += 1;
         progress(SortEvent::ChunkDone {
             done,
             of,
@@ -364,7 +378,11 @@ async fn copies_in_target(
         .iter()
         .filter(|i| i.source == chunk.source && present.contains(i.uid))
     {
-        if !conn.uids_with_message_id(&item.message_id).await?.is_empty() {
+        if !conn
+            .uids_with_message_id(&item.message_id)
+            .await?
+            .is_empty()
+        {
             copied.push(item.uid);
         }
     }

@@ -21,3 +21,6 @@ pub use apply::{apply_sort_plan, ApplyOptions, ApplyReport, SortEvent, SortProgr
 pub use plan::{plan_sort, PlanState, PlannedMove, SortPlan, TargetSummary, SAMPLES_PER_TARGET};
 pub use rules::{Rule, RuleSet};
 pub use uidset::{pair_uids, UidSet};
+
+#[cfg(test)]
+mod tests;

@@ -112,7 +112,10 @@ fn summarize(items: &[PlannedMove]) -> Vec<TargetSummary> {
 
 /// A short stable id: the digest of everything the plan says.
 fn plan_id(created: i64, rules: &RuleSet, items: &[PlannedMove]) -> String {
-    let mut text = format!("{created}\n{}\n", serde_json::to_string(rules).unwrap_or_default());
+    let mut text = format!(
+        "{created}\n{}\n",
+        serde_json::to_string(rules).unwrap_or_default()
+    );
     for i in items {
         text.push_str(&format!("{}\t{}\t{}\n", i.source, i.uid.get(), i.target));
     }

@@ -129,7 +129,10 @@ impl Rule {
             .into_iter()
             .map(|f| Query::Term(Term::Folder(f)))
             .collect();
-        all.push(Query::Or(folders));
+        // Each disjunction is wrapped in a one-item conjunction: the compiler puts
+        // parentheses around conjunction items, and a bare OR next to other conditions
+        // would otherwise bind looser than the AND joining them.
+        all.push(Query::And(vec![Query::Or(folders)]));
         if !self.from.is_empty() {
             let senders = self
                 .from
@@ -143,7 +146,7 @@ impl Rule {
                     })
                 })
                 .collect();
-            all.push(Query::Or(senders));
+            all.push(Query::And(vec![Query::Or(senders)]));
         }
         if let Some(list) = &self.list {
             all.push(Query::Term(Term::List(list.clone())));
@@ -160,7 +163,14 @@ impl Rule {
             None => {}
         }
         if let Some(q) = &self.query {
-            all.push(query::parse(q)?);
+            match query::parse(q)? {
+                Query::And(items) => all.extend(items.into_iter().map(|q| match q {
+                    Query::Or(_) => Query::And(vec![q]),
+                    other => other,
+                })),
+                Query::Or(items) => all.push(Query::And(vec![Query::Or(items)])),
+                other => all.push(other),
+            }
         }
         Ok(Query::And(all))
     }
@@ -231,7 +241,9 @@ mod tests {
     fn rules_without_condition_or_with_bad_query_are_refused() {
         assert!(RuleSet::parse("[[rule]]\nto = \"X\"\n").is_err());
         assert!(RuleSet::parse("[[rule]]\nto = \"X\"\nquery = \"(\"\n").is_err());
-        assert!(RuleSet::parse("[[rule]]\nto = \"X\"\nfrom = [\"a.example\"]\nbogus = 1\n").is_err());
+        assert!(
+            RuleSet::parse("[[rule]]\nto = \"X\"\nfrom = [\"a.example\"]\nbogus = 1\n").is_err()
+        );
         assert!(RuleSet::parse("").is_err());
     }
 

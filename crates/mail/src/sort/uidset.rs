@@ -82,10 +82,7 @@ impl UidSet {
 
     /// How many UIDs the set holds.
     pub fn len(&self) -> usize {
-        self.ranges
-            .iter()
-            .map(|(a, b)| (b - a) as usize + 1)
-            .sum()
+        self.ranges.iter().map(|(a, b)| (b - a) as usize + 1).sum()
     }
 
     /// The ranges, ascending.
@@ -204,7 +201,10 @@ mod tests {
         assert_eq!(set(&v).to_string(), "1:500,502,510:600");
         assert_eq!(set(&[9, 3, 4, 5, 4]).to_string(), "3:5,9");
         assert_eq!(set(&[]).to_string(), "");
-        assert_eq!(set(&[u32::MAX, u32::MAX - 1]).to_string(), "4294967294:4294967295");
+        assert_eq!(
+            set(&[u32::MAX, u32::MAX - 1]).to_string(),
+            "4294967294:4294967295"
+        );
     }
 
     #[test]
@@ -225,10 +225,7 @@ mod tests {
         let chunks: Vec<String> = s.chunks(4).iter().map(ToString::to_string).collect();
         assert_eq!(chunks, ["1:4", "5,8,10:11", "12:13"]);
         assert_eq!(s.chunks(100).len(), 1);
-        assert_eq!(
-            s.chunks(4).iter().map(UidSet::len).sum::<usize>(),
-            s.len()
-        );
+        assert_eq!(s.chunks(4).iter().map(UidSet::len).sum::<usize>(), s.len());
         assert!(UidSet::default().chunks(3).is_empty());
     }
 

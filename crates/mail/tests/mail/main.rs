@@ -6,11 +6,14 @@
 mod account;
 mod analytics;
 mod connect;
+mod drafts;
 mod encryption;
 mod ingest;
+mod journal;
 mod malformed;
 mod remote;
 mod search;
+mod sort;
 mod store;
 mod sync;
 mod threads;

@@ -39,6 +39,8 @@ impl Query {
             match child {
                 Query::Not(inner) if fts_only(inner) => negative.push(fts_expr(inner)),
                 q if fts_only(q) => positive.push(fts_expr(q)),
+                // The parts are joined with AND, which binds tighter than OR.
+                q @ Query::Or(_) => sql.push(format!("({})", to_sql(q, &mut params))),
                 q => sql.push(to_sql(q, &mut params)),
             }
         }

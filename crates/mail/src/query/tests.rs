@@ -131,7 +131,7 @@ fn compiled_shapes_bind_user_text() {
     assert_eq!(c.fts, None);
     assert_eq!(
         c.sql,
-        "(m.from_domain = ?) OR (m.sort_key IN (SELECT rowid FROM fts WHERE fts MATCH ?))"
+        "((m.from_domain = ?) OR (m.sort_key IN (SELECT rowid FROM fts WHERE fts MATCH ?)))"
     );
     assert_eq!(
         c.params,
@@ -147,5 +147,19 @@ fn compiled_shapes_bind_user_text() {
             None,
             "m.sort_key NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
         )
+    );
+}
+
+/// A top-level OR next to another condition lost its parentheses, so
+/// `folder:INBOX OR folder:Lists from:shop.example` matched all of INBOX.
+#[test]
+fn top_level_or_keeps_its_parentheses_next_to_other_conditions() {
+    let c = parse("folder:INBOX OR folder:Lists from:shop.example")
+        .unwrap_or(Query::And(vec![]))
+        .compile();
+    assert!(
+        c.sql.starts_with("((m.mailbox_id") && c.sql.ends_with(") AND m.from_domain = ?"),
+        "{}",
+        c.sql
     );
 }

@@ -146,6 +146,11 @@ pub enum SyncEvent {
         delay_ms: u64,
         error: String,
     },
+    /// Local changes journalled while offline were sent to the server before syncing.
+    Replayed {
+        applied: usize,
+        dropped: usize,
+    },
     /// Watching a folder with IDLE.
     Idle {
         folder: String,
@@ -236,6 +241,15 @@ pub async fn sync_account(
             progress(SyncEvent::Connected {
                 host: conn.host().to_owned(),
             });
+            // Pending local changes go first: a sync before them would bring moved mail
+            // back into its old folder until the next replay.
+            if !store.pending_changes()?.is_empty() {
+                let replayed = crate::journal::replay(&mut conn, store, cancel).await?;
+                progress(SyncEvent::Replayed {
+                    applied: replayed.applied,
+                    dropped: replayed.dropped,
+                });
+            }
             sync_once(
                 &mut conn,
                 account,

@@ -4,7 +4,7 @@
 
 use mailcall_mail::{
     replay, sync_account, ChangeKind, Connection, EntryState, MessageSummary, ReplayOutcome,
-    Security, Store, UidSet,
+    Security, Store, SyncEvent, UidSet,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -135,4 +135,61 @@ async fn offline_changes_reach_the_server_after_restart_and_replay() {
         .expect("replay again");
     assert_eq!((again.applied, again.dropped), (0, 0));
     assert_eq!(server_message_ids(&mut other, "Later").await.len(), 1);
+}
+
+/// A sync that ran before the pending moves were replayed brought the moved mail back into
+/// INBOX: the sync now replays the journal first.
+#[tokio::test]
+async fn sync_sends_pending_offline_moves_before_fetching() {
+    let (mut lab, _) = lab_with_fixture(52, 30);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let acct = account(&lab, dir.path(), Security::Tls);
+    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let cancel = CancellationToken::new();
+    sync_account(
+        &acct,
+        &password(),
+        &mut store,
+        &options(500),
+        &mut |_| {},
+        &cancel,
+    )
+    .await
+    .expect("first sync");
+    let moved = inbox(&store)
+        .into_iter()
+        .find(|m| !m.message_id.ends_with(".invalid"))
+        .expect("a message");
+    lab.stop().expect("stop");
+    store
+        .journal_move(moved.id, "Later", 1)
+        .expect("offline move");
+    lab.restart().expect("restart");
+
+    let mut events = Vec::new();
+    sync_account(
+        &acct,
+        &password(),
+        &mut store,
+        &options(500),
+        &mut |e| events.push(e),
+        &cancel,
+    )
+    .await
+    .expect("second sync");
+    assert!(store.pending_changes().expect("pending").is_empty());
+    assert!(inbox(&store)
+        .iter()
+        .all(|m| m.message_id != moved.message_id));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, SyncEvent::Replayed { applied: 1, .. })));
+    let mut conn = Connection::open(&acct, &password()).await.expect("session");
+    assert_eq!(
+        server_message_ids(&mut conn, "Later").await,
+        vec![moved.message_id.clone()]
+    );
+    assert!(!server_message_ids(&mut conn, "INBOX")
+        .await
+        .contains(&moved.message_id));
 }

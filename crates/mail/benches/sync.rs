@@ -195,7 +195,7 @@ async fn sort_child(target: &Target) -> Result<Run> {
         &mut conn,
         &mut store,
         &plan.id,
-        &ApplyOptions::default(),
+        &apply_options(),
         &mut progress,
         &CancellationToken::new(),
     )
@@ -218,6 +218,18 @@ async fn sort_child(target: &Target) -> Result<Run> {
         moved: report.moved as u64,
         ..Run::default()
     })
+}
+
+/// The default options unless `MAILCALL_BENCH_SORT_CHUNK` sets the UIDs per `UID MOVE`.
+fn apply_options() -> ApplyOptions {
+    let mut opts = ApplyOptions::default();
+    if let Some(n) = std::env::var("MAILCALL_BENCH_SORT_CHUNK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        opts.chunk_size = n;
+    }
+    opts
 }
 
 /// A minimal client: the same TLS setup and parser as the sync, every folder fetched with

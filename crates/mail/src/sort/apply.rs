@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -28,13 +28,17 @@ use crate::types::Uid;
 /// How a plan is applied.
 #[derive(Clone, Debug)]
 pub struct ApplyOptions {
-    /// Most UIDs per command (and per cache transaction).
+    /// Most UIDs per command (and per cache transaction). What a `UID MOVE` costs the
+    /// server beyond its messages grows with the source folder (measured on Dovecot:
+    /// ≈0.12 s per 500-UID chunk from a 36K folder, ≈0.54 s from a 217K one), so fewer,
+    /// larger chunks are much faster on big folders. 5,000 UIDs stay well under Dovecot's
+    /// 64 KiB command line even when no two of them are adjacent.
     pub chunk_size: usize,
 }
 
 impl Default for ApplyOptions {
     fn default() -> ApplyOptions {
-        ApplyOptions { chunk_size: 500 }
+        ApplyOptions { chunk_size: 5_000 }
     }
 }
 
@@ -236,7 +240,13 @@ impl Store {
         missing: usize,
     ) -> Result<()> {
         let tx = self.conn.transaction().context("record a sort chunk")?;
+        let fast = FastMove::prepare(&tx, &chunk.source, &chunk.target)?;
         for (uid, new_uid) in moved {
+            if let Some(f) = &fast {
+                if f.relocate(&tx, *uid, *new_uid)? {
+                    continue;
+                }
+            }
             relocate(
                 &tx,
                 &Relocation {
@@ -255,6 +265,64 @@ impl Store {
         )
         .context("record a sort chunk")?;
         tx.commit().context("record a sort chunk")
+    }
+}
+
+/// The common case of a chunk's cache update, with statements prepared once per chunk:
+/// the row is at the source, COPYUID gave a UID valid for the cached target, and no row
+/// holds that UID yet. Everything else goes through [`relocate`], which this must match.
+/// The row keeps its `sort_key`, so its FTS row stays right without rewriting.
+struct FastMove {
+    source: i64,
+    target: i64,
+    validity: Option<u32>,
+}
+
+impl FastMove {
+    fn prepare(tx: &Transaction<'_>, source: &str, target: &str) -> Result<Option<FastMove>> {
+        if source == target {
+            return Ok(None);
+        }
+        let id = |name: &str| -> Result<Option<(i64, Option<u32>)>> {
+            tx.query_row(
+                "SELECT id, uidvalidity FROM mailboxes WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .context("read a mailbox's sync state")
+        };
+        Ok(match (id(source)?, id(target)?) {
+            (Some((source, _)), Some((target, validity))) => Some(FastMove {
+                source,
+                target,
+                validity,
+            }),
+            _ => None,
+        })
+    }
+
+    /// Moves the row; `false` when the case is not the common one and nothing was done.
+    fn relocate(&self, tx: &Transaction<'_>, uid: Uid, new: Option<(u32, Uid)>) -> Result<bool> {
+        let new = match (new, self.validity) {
+            (Some((v, n)), Some(c)) if v == c => n,
+            (Some((_, n)), None) => n,
+            _ => return Ok(false),
+        };
+        let taken = tx
+            .prepare_cached("SELECT 1 FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+            .and_then(|mut s| s.exists(params![self.target, new.get()]))
+            .context("find a cached message")?;
+        if taken {
+            return Ok(false);
+        }
+        // No row at the source means nothing to move, as in `relocate`.
+        tx.prepare_cached(
+            "UPDATE messages SET mailbox_id = ?1, uid = ?2 WHERE mailbox_id = ?3 AND uid = ?4",
+        )
+        .and_then(|mut s| s.execute(params![self.target, new.get(), self.source, uid.get()]))
+        .context("move a message in the cache")?;
+        Ok(true)
     }
 }
 

@@ -106,6 +106,25 @@ impl Store {
         Ok(store)
     }
 
+    /// Moves the open connection into a second `Store` for a writer thread, leaving this
+    /// one on an empty in-memory database until [`Store::restore`] gives it back.
+    pub(crate) fn lend(&mut self) -> Result<Store> {
+        let placeholder = Connection::open_in_memory().map_err(|source| Error::Open {
+            path: PathBuf::from(":memory:"),
+            source,
+        })?;
+        let conn = std::mem::replace(&mut self.conn, placeholder);
+        Ok(Store {
+            conn,
+            path: self.path.clone(),
+        })
+    }
+
+    /// Takes back the connection handed out by [`Store::lend`].
+    pub(crate) fn restore(&mut self, lent: Store) {
+        self.conn = lent.conn;
+    }
+
     /// The file this cache lives in.
     pub fn path(&self) -> &Path {
         &self.path

@@ -9,6 +9,7 @@
 use rusqlite::params;
 use tokio_util::sync::CancellationToken;
 
+use super::pipeline::{Batch, Stored, Writer};
 use super::plan::{plan_sync, CachedMailbox, ExpungePlan, FlagPlan, SyncPlan};
 use super::{FolderReport, SyncEvent, SyncOptions};
 use crate::error::{Context, Error, Result};
@@ -62,7 +63,7 @@ pub(crate) async fn or_cancel<T>(
     }
 }
 
-fn new_message(f: Fetched) -> Option<NewMessage> {
+pub(super) fn new_message(f: Fetched) -> Option<NewMessage> {
     let uid = f.uid?;
     let header = f.header?;
     let mut meta = parse_headers(&header);
@@ -193,25 +194,58 @@ pub(crate) async fn sync_folder(
             done: 0,
             total,
         });
-        for (i, chunk) in uids.chunks(opts.batch_size.max(1)).enumerate() {
-            let fetched = or_cancel(cancel, conn.fetch_headers(chunk)).await?;
+        // Fetching batch N+1 overlaps storing batch N (see `pipeline`).
+        let mut writer = Writer::start(store, mailbox, state)?;
+        let mut done = 0;
+        let mut stored = |report: &mut FolderReport, batches: Vec<Stored>| {
+            for b in batches {
+                report.inserted += b.inserted;
+                report.batches += 1;
+                done = (done + b.uids).min(total);
+                progress(SyncEvent::Headers {
+                    folder: name.to_owned(),
+                    done,
+                    total,
+                });
+            }
+        };
+        let mut failed = None;
+        for chunk in uids.chunks(opts.batch_size.max(1)) {
+            let fetched = match or_cancel(cancel, conn.fetch_headers(chunk)).await {
+                Ok(f) => f,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
             report.fetched += fetched.len();
-            let batch: Vec<NewMessage> = fetched.into_iter().filter_map(new_message).collect();
-            let done = store.upsert_messages(mailbox, &batch)?;
-            report.inserted += done.inserted;
-            report.batches += 1;
-            if let Some(&last) = chunk.last() {
+            let last = chunk.last().copied();
+            let batch = Batch {
+                fetched,
+                uids: chunk.len(),
+                last,
+            };
+            match writer.send(batch).await {
+                Ok(true) => {}
+                // The writer stopped; its error comes from `finish`.
+                Ok(false) => break,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            if let Some(last) = last {
                 last_fetched = Some(last);
                 state.uidnext = Uid::new(last.get().saturating_add(1)).max(state.uidnext);
-                store.set_mailbox_state(mailbox, &state)?;
             }
-            let done = (i * opts.batch_size.max(1) + chunk.len()).min(total);
-            progress(SyncEvent::Headers {
-                folder: name.to_owned(),
-                done,
-                total,
-            });
+            stored(&mut report, writer.drain());
         }
+        let (outcome, rest) = writer.finish();
+        stored(&mut report, rest);
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        outcome?;
         if plan.expunges == ExpungePlan::DiffIfCountsDiffer
             && store.count_in(mailbox)? != u64::from(selected.exists)
         {

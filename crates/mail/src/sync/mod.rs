@@ -15,6 +15,7 @@
 
 mod backoff;
 mod folder;
+mod pipeline;
 mod plan;
 
 use serde::{Deserialize, Serialize};

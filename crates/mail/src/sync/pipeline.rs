@@ -1,0 +1,290 @@
+//! The header batches of one mailbox as a pipeline: the connection fetches batch N+1
+//! while a writer thread parses and stores batch N, so the server's time and the cache's
+//! time overlap instead of adding up.
+//!
+//! Invariants (the same as those of a sequential fetch-then-store loop):
+//! - Batches are stored in fetch order, one transaction each, and the cached UIDNEXT
+//!   moves past a batch only after that batch is stored. An interrupted pipeline resumes
+//!   like an interrupted loop.
+//! - At most one batch waits between the two sides, so memory stays bounded.
+//! - The writer holds the cache's connection only while the pipeline runs. It is given
+//!   back when the pipeline finishes, fails or is cancelled, and also when the pipeline
+//!   is dropped mid-way: the drop waits for the batch in hand (a fraction of a second).
+
+use std::sync::mpsc as std_mpsc;
+
+use tokio::sync::mpsc;
+
+use super::folder::new_message;
+use crate::error::Result;
+use crate::imap::Fetched;
+use crate::store::{MailboxState, NewMessage, Store};
+use crate::types::{MailboxId, Uid};
+
+/// One fetched batch on its way to the cache.
+pub(crate) struct Batch {
+    pub fetched: Vec<Fetched>,
+    /// The UIDs asked for; `last` is the highest of them.
+    pub uids: usize,
+    pub last: Option<Uid>,
+}
+
+/// What the writer reports after each stored batch.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Stored {
+    pub inserted: usize,
+    pub uids: usize,
+}
+
+/// The store side of the pipeline; see the module doc.
+pub(crate) struct Writer<'a> {
+    home: &'a mut Store,
+    mailbox: MailboxId,
+    state: MailboxState,
+    /// `None` when no thread could be started: batches are then stored inline, which is
+    /// slower but otherwise the same.
+    thread: Option<Thread>,
+    /// Reports of inline stores.
+    inline: Vec<Stored>,
+}
+
+struct Thread {
+    jobs: Option<mpsc::Sender<Batch>>,
+    stored: mpsc::UnboundedReceiver<Stored>,
+    back: std_mpsc::Receiver<(Store, Result<()>)>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl<'a> Writer<'a> {
+    /// Starts the writer thread on `home`'s connection; `state` is the mailbox's sync
+    /// state, whose UIDNEXT the writer advances batch by batch.
+    pub(crate) fn start(
+        home: &'a mut Store,
+        mailbox: MailboxId,
+        state: MailboxState,
+    ) -> Result<Writer<'a>> {
+        let (give, given) = std_mpsc::channel::<Store>();
+        let (jobs_tx, mut jobs_rx) = mpsc::channel::<Batch>(1);
+        let (stored_tx, stored_rx) = mpsc::unbounded_channel();
+        let (back_tx, back_rx) = std_mpsc::channel();
+        // The thread is spawned before the connection is lent, so a failed spawn loses
+        // nothing.
+        let spawned = std::thread::Builder::new()
+            .name("mailcall-cache-writer".to_owned())
+            .spawn(move || {
+                let Ok(mut store) = given.recv() else {
+                    return;
+                };
+                let r = write_batches(&mut store, mailbox, state, &mut jobs_rx, &stored_tx);
+                let _ = back_tx.send((store, r));
+            });
+        let mut writer = Writer {
+            home,
+            mailbox,
+            state,
+            thread: None,
+            inline: Vec::new(),
+        };
+        let handle = match spawned {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::debug!(error = %e, "no cache writer thread; storing inline");
+                return Ok(writer);
+            }
+        };
+        let lent = writer.home.lend()?;
+        if let Err(std_mpsc::SendError(lent)) = give.send(lent) {
+            writer.home.restore(lent);
+            return Ok(writer);
+        }
+        writer.thread = Some(Thread {
+            jobs: Some(jobs_tx),
+            stored: stored_rx,
+            back: back_rx,
+            handle: Some(handle),
+        });
+        Ok(writer)
+    }
+
+    /// Queues a batch, waiting while the previous one is still queued. `Ok(false)` when
+    /// the writer has stopped (its error comes from [`Writer::finish`]).
+    pub(crate) async fn send(&mut self, batch: Batch) -> Result<bool> {
+        match &self.thread {
+            Some(t) => match &t.jobs {
+                Some(jobs) => Ok(jobs.send(batch).await.is_ok()),
+                None => Ok(false),
+            },
+            None => {
+                let stored = write_batch(self.home, self.mailbox, &mut self.state, batch)?;
+                self.inline.push(stored);
+                Ok(true)
+            }
+        }
+    }
+
+    /// Reports of the batches stored since the last call.
+    pub(crate) fn drain(&mut self) -> Vec<Stored> {
+        let mut out = std::mem::take(&mut self.inline);
+        if let Some(t) = &mut self.thread {
+            while let Ok(s) = t.stored.try_recv() {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// Lets the writer store what is queued, takes the connection back and returns the
+    /// writer's outcome with the reports not yet drained. Blocks for the last batch.
+    pub(crate) fn finish(mut self) -> (Result<()>, Vec<Stored>) {
+        let outcome = self.take_back();
+        let rest = self.drain();
+        (outcome, rest)
+    }
+
+    fn take_back(&mut self) -> Result<()> {
+        let Some(t) = &mut self.thread else {
+            return Ok(());
+        };
+        // Closing the queue is what ends the writer's loop.
+        t.jobs = None;
+        let outcome = match t.back.recv() {
+            Ok((store, outcome)) => {
+                self.home.restore(store);
+                outcome
+            }
+            Err(_) => {
+                // Only a panic in the writer gets here; it is passed on as if the batch
+                // had been stored on this thread.
+                if let Some(Err(panic)) = t.handle.take().map(std::thread::JoinHandle::join) {
+                    if !std::thread::panicking() {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+                Ok(())
+            }
+        };
+        if let Some(h) = t.handle.take() {
+            let _ = h.join();
+        }
+        let rest: Vec<Stored> = std::iter::from_fn(|| t.stored.try_recv().ok()).collect();
+        self.inline.extend(rest);
+        self.thread = None;
+        outcome
+    }
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.take_back() {
+            tracing::debug!(error = %e, "cache writer stopped with an error");
+        }
+    }
+}
+
+fn write_batch(
+    store: &mut Store,
+    mailbox: MailboxId,
+    state: &mut MailboxState,
+    b: Batch,
+) -> Result<Stored> {
+    let batch: Vec<NewMessage> = b.fetched.into_iter().filter_map(new_message).collect();
+    let done = store.upsert_messages(mailbox, &batch)?;
+    if let Some(last) = b.last {
+        state.uidnext = Uid::new(last.get().saturating_add(1)).max(state.uidnext);
+        store.set_mailbox_state(mailbox, state)?;
+    }
+    Ok(Stored {
+        inserted: done.inserted,
+        uids: b.uids,
+    })
+}
+
+fn write_batches(
+    store: &mut Store,
+    mailbox: MailboxId,
+    mut state: MailboxState,
+    jobs: &mut mpsc::Receiver<Batch>,
+    stored: &mpsc::UnboundedSender<Stored>,
+) -> Result<()> {
+    while let Some(b) = jobs.blocking_recv() {
+        let done = write_batch(store, mailbox, &mut state, b)?;
+        // The receiving side may have gone (a dropped pipeline); storing goes on.
+        let _ = stored.send(done);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(uids: std::ops::RangeInclusive<u32>) -> Batch {
+        let fetched: Vec<Fetched> = uids
+            .clone()
+            .map(|u| Fetched {
+                uid: Uid::new(u),
+                flags: Some(Default::default()),
+                header: Some(
+                    format!(
+                        "Message-ID: <m{u}@pipeline.test>\r\nSubject: pipeline {u}\r\n\
+                         From: Ann <ann@pipeline.test>\r\nDate: Mon, 3 Mar 2025 10:00:00 +0000\r\n\r\n"
+                    )
+                    .into_bytes(),
+                ),
+                ..Fetched::default()
+            })
+            .collect();
+        Batch {
+            uids: fetched.len(),
+            last: Uid::new(*uids.end()),
+            fetched,
+        }
+    }
+
+    fn count(store: &Store) -> i64 {
+        store
+            .conn
+            .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+            .expect("count")
+    }
+
+    #[tokio::test]
+    async fn batches_are_stored_in_order_and_uidnext_follows() {
+        let mut store = Store::open_in_memory().expect("store");
+        let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
+        let mut writer =
+            Writer::start(&mut store, mailbox, MailboxState::default()).expect("writer");
+        assert!(writer.send(batch(1..=50)).await.expect("send"));
+        assert!(writer.send(batch(51..=80)).await.expect("send"));
+        let (outcome, reports) = writer.finish();
+        outcome.expect("writer outcome");
+        assert_eq!(reports.len(), 2);
+        assert_eq!(reports.iter().map(|r| r.inserted).sum::<usize>(), 80);
+        assert_eq!(count(&store), 80);
+        let state = store.mailbox_state(mailbox).expect("state");
+        assert_eq!(state.uidnext.map(Uid::get), Some(81));
+    }
+
+    // A sync future dropped mid-way (a timeout around it) must not leave the cache on the
+    // writer's side: the drop waits for the writer and takes the connection back.
+    #[tokio::test]
+    async fn a_dropped_pipeline_gives_the_cache_back() {
+        let mut store = Store::open_in_memory().expect("store");
+        let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
+        {
+            let mut writer =
+                Writer::start(&mut store, mailbox, MailboxState::default()).expect("writer");
+            assert!(writer.send(batch(1..=40)).await.expect("send"));
+        }
+        assert_eq!(count(&store), 40);
+        let state = store.mailbox_state(mailbox).expect("state");
+        assert_eq!(state.uidnext.map(Uid::get), Some(41));
+        // The next run resumes on the same cache, skipping what is stored.
+        let mut writer = Writer::start(&mut store, mailbox, state).expect("writer");
+        assert!(writer.send(batch(30..=60)).await.expect("send"));
+        let (outcome, reports) = writer.finish();
+        outcome.expect("writer outcome");
+        assert_eq!(reports.iter().map(|r| r.inserted).sum::<usize>(), 20);
+        assert_eq!(count(&store), 60);
+    }
+}

@@ -104,6 +104,11 @@ pub enum Command {
     /// Reply drafts, saved to the Drafts folder. Nothing is ever sent.
     #[command(subcommand)]
     Draft(Box<crate::draft::DraftCommand>),
+    /// Janus calls: join headless, rooms, admin API, tokens, load test, pre-flight.
+    #[command(subcommand)]
+    Call(Box<crate::call::CallCommand>),
+    /// Serve the account to AI assistants over MCP (stdio, or --http on loopback).
+    Mcp(crate::mcp::McpArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

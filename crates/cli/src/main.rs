@@ -8,9 +8,11 @@
 mod account;
 mod args;
 mod cache;
+mod call;
 mod change;
 mod dates;
 mod draft;
+mod mcp;
 mod output;
 mod read;
 mod sort;
@@ -62,6 +64,12 @@ fn logging(verbose: u8) {
 }
 
 async fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
+    if let Command::Call(command) = &cli.command {
+        return call::run(command, out).await;
+    }
+    if let Command::Mcp(args) = &cli.command {
+        return mcp::run(args, cli).await;
+    }
     let config_path = mailcall_mail::Config::path(cli.config.as_deref())?;
     match &cli.command {
         Command::Account(cmd) => account::run(cmd, &config_path, out).await,

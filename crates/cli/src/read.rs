@@ -131,7 +131,9 @@ pub async fn run(
         | Command::Move(_)
         | Command::Flag(_)
         | Command::Replay
-        | Command::Draft(_) => anyhow::bail!("not a read command"),
+        | Command::Draft(_)
+        | Command::Call(_)
+        | Command::Mcp(_) => anyhow::bail!("not a read command"),
     }
 }
 

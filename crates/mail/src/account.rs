@@ -134,6 +134,10 @@ pub struct Account {
     /// Encrypt the cache with SQLCipher; the key is kept in the OS keyring.
     #[serde(default)]
     pub encrypt_cache: bool,
+    /// Let the MCP server change mail (flags, moves, drafts, applying sort plans). Off by
+    /// default: an assistant can then only read the cache.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mcp_writes: bool,
 }
 
 impl Account {
@@ -151,6 +155,7 @@ impl Account {
             ca_file: None,
             cache_path: None,
             encrypt_cache: false,
+            mcp_writes: false,
         }
     }
 

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod call;
 mod sort;
 
 use std::io::Write;

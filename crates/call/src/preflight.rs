@@ -1,0 +1,420 @@
+//! The pre-flight check an operator runs before an all-hands: file-descriptor limit against
+//! the expected audience, Janus info (version, plugins, transports), reachability of every
+//! given transport, a real ICE connection (a headless participant publishes to a temporary
+//! room until connected), STUN binding requests, and the admin API.
+//!
+//! Invariants: every check ends by itself (timeouts everywhere); a check that cannot run is a
+//! warning that says why, never a silent pass; the temporary room is destroyed.
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mailcall_janus::admin::Admin;
+use mailcall_janus::videoroom::{CreateRoom, PLUGIN};
+use mailcall_janus::{RoomId, Session, SessionConfig};
+use mailcall_rtc::MediaSamples;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::event::{CallConfig, Role};
+use crate::media::{HeadlessConfig, HeadlessMedia};
+use crate::Call;
+
+/// Open files per expected participant (a PeerConnection's UDP socket, the signalling
+/// connection, timers), plus a base for the process itself.
+const FILES_PER_PARTICIPANT: u64 = 4;
+const FILES_BASE: u64 = 256;
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub verdict: Verdict,
+    pub detail: String,
+}
+
+impl Check {
+    fn new(name: &str, verdict: Verdict, detail: impl Into<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            verdict,
+            detail: detail.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreflightReport {
+    /// The worst verdict of all checks.
+    pub verdict: Verdict,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PreflightConfig {
+    /// Janus API URLs (`http://…/janus`, `ws://…`); each is checked.
+    pub servers: Vec<String>,
+    pub admin: Option<(String, String)>,
+    /// Needed to create the temporary room when the server requires it.
+    pub admin_key: Option<String>,
+    pub expected_audience: u64,
+    /// `host:port` of STUN servers.
+    pub stun: Vec<String>,
+    /// Local address for ICE; found from the route to the server when `None`.
+    pub bind_ip: Option<IpAddr>,
+}
+
+/// The soft and hard `Max open files` of `/proc/self/limits` text.
+pub fn parse_nofile(limits: &str) -> Option<(Option<u64>, Option<u64>)> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut fields = line["Max open files".len()..].split_whitespace();
+    let value = |s: Option<&str>| s.and_then(|v| v.parse::<u64>().ok());
+    Some((value(fields.next()), value(fields.next())))
+}
+
+/// Judges the soft limit against the audience.
+pub fn nofile_check(limits: &str, audience: u64) -> Check {
+    let needed = audience * FILES_PER_PARTICIPANT + FILES_BASE;
+    match parse_nofile(limits) {
+        None => Check::new("ulimit -n", Verdict::Warn, "no `Max open files` line"),
+        Some((None, _)) => Check::new("ulimit -n", Verdict::Pass, "unlimited"),
+        Some((Some(soft), hard)) if soft < needed => {
+            let hard = hard.map_or("unlimited".to_owned(), |h| h.to_string());
+            Check::new(
+                "ulimit -n",
+                Verdict::Warn,
+                format!(
+                    "soft limit {soft} is low for {audience} participants (want >= {needed}; \
+                     hard limit {hard}): raise it with `ulimit -n` or LimitNOFILE="
+                ),
+            )
+        }
+        Some((Some(soft), _)) => Check::new(
+            "ulimit -n",
+            Verdict::Pass,
+            format!("{soft} (want >= {needed} for {audience} participants)"),
+        ),
+    }
+}
+
+/// The local address the route to `url`'s host uses (UDP `connect` sends nothing).
+pub fn local_ip_towards(url: &str) -> Result<IpAddr> {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let host_port = rest.split('/').next().unwrap_or(rest);
+    let target = if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:80")
+    };
+    let io = |doing| move |source| Error::Io { doing, source };
+    let socket = UdpSocket::bind("0.0.0.0:0").map_err(io("bind a UDP socket"))?;
+    socket
+        .connect(&target)
+        .map_err(io("find the route to the server"))?;
+    Ok(socket
+        .local_addr()
+        .map_err(io("read the local address"))?
+        .ip())
+}
+
+/// Runs every check.
+pub async fn run(config: PreflightConfig) -> PreflightReport {
+    let mut checks = Vec::new();
+    checks.push(match std::fs::read_to_string("/proc/self/limits") {
+        Ok(text) => nofile_check(&text, config.expected_audience),
+        Err(e) => Check::new("ulimit -n", Verdict::Warn, format!("cannot read: {e}")),
+    });
+    checks.push(info(&config.servers).await);
+    for server in &config.servers {
+        checks.push(reachable(server).await);
+    }
+    checks.push(ice(&config).await);
+    for stun in &config.stun {
+        checks.push(stun_check(stun, config.bind_ip).await);
+    }
+    checks.push(match &config.admin {
+        None => Check::new("admin API", Verdict::Warn, "not checked: no --admin given"),
+        Some((url, secret)) => match Admin::new(url, secret).info().await {
+            Ok(_) => Check::new("admin API", Verdict::Pass, format!("{url} answers")),
+            Err(e) => Check::new("admin API", Verdict::Fail, crate::error_chain(&e)),
+        },
+    });
+    let verdict = checks
+        .iter()
+        .map(|c| c.verdict)
+        .max()
+        .unwrap_or(Verdict::Pass);
+    PreflightReport { verdict, checks }
+}
+
+async fn info(servers: &[String]) -> Check {
+    let Some(http) = servers.iter().find(|s| s.starts_with("http")) else {
+        return Check::new("janus info", Verdict::Warn, "no http(s) server URL to ask");
+    };
+    let url = format!("{}/info", http.trim_end_matches('/'));
+    let fetched = async {
+        let response = reqwest::Client::new()
+            .get(&url)
+            .timeout(TIMEOUT)
+            .send()
+            .await
+            .map_err(|source| Error::Http {
+                url: url.clone(),
+                source,
+            })?;
+        response
+            .json::<serde_json::Value>()
+            .await
+            .map_err(|source| Error::Http {
+                url: url.clone(),
+                source,
+            })
+    };
+    let info = match fetched.await {
+        Ok(info) => info,
+        Err(e) => return Check::new("janus info", Verdict::Fail, crate::error_chain(&e)),
+    };
+    let names = |key: &str| {
+        info.get(key)
+            .and_then(|v| v.as_object())
+            .map(|m| m.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let plugins = names("plugins");
+    let transports = names("transports");
+    let version = info
+        .get("version_string")
+        .and_then(|v| v.as_str())
+        .unwrap_or("?");
+    let detail = format!(
+        "Janus {version}; plugins: {}; transports: {}",
+        plugins.join(", "),
+        transports.join(", ")
+    );
+    let verdict = if plugins.iter().any(|p| p == PLUGIN) {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    Check::new("janus info", verdict, detail)
+}
+
+async fn reachable(server: &str) -> Check {
+    let name = if server.starts_with("ws") {
+        "WebSocket"
+    } else {
+        "HTTP"
+    };
+    let start = Instant::now();
+    let connected = async {
+        let mut config = SessionConfig::url(server)?;
+        config.request_timeout = TIMEOUT;
+        let (session, _) = Session::connect(config).await?;
+        session.close().await
+    };
+    match tokio::time::timeout(TIMEOUT, connected).await {
+        Ok(Ok(())) => Check::new(
+            name,
+            Verdict::Pass,
+            format!(
+                "{server}: session made in {:.0} ms",
+                start.elapsed().as_secs_f64() * 1000.0
+            ),
+        ),
+        Ok(Err(e)) => Check::new(
+            name,
+            Verdict::Fail,
+            format!("{server}: {}", crate::error_chain(&e)),
+        ),
+        Err(_) => Check::new(
+            name,
+            Verdict::Fail,
+            format!("{server}: no session within {TIMEOUT:?}"),
+        ),
+    }
+}
+
+/// A headless participant publishes to a temporary room until ICE and DTLS are connected.
+async fn ice(config: &PreflightConfig) -> Check {
+    let Some(server) = config.servers.first() else {
+        return Check::new("ICE", Verdict::Fail, "no server given");
+    };
+    let outcome = async {
+        let bind_ip = match config.bind_ip {
+            Some(ip) => ip,
+            None => local_ip_towards(server)?,
+        };
+        let samples = Arc::new(MediaSamples::builtin().map_err(Error::media("loading samples"))?);
+        let room = RoomId(rand::random::<u64>() >> 12);
+        let mut call_config = CallConfig::new(vec![server.clone()], room, Role::Speaker);
+        call_config.display = Some("mailcall pre-flight".into());
+        call_config.rejoin_attempts = 1;
+        call_config.create_room = Some(CreateRoom {
+            room: Some(room),
+            admin_key: config.admin_key.clone(),
+            description: Some("mailcall pre-flight".into()),
+            ..Default::default()
+        });
+        let media = HeadlessMedia::new(HeadlessConfig::new(bind_ip, samples));
+        let start = Instant::now();
+        let (call, _events) = Call::start(call_config, media.clone()).await?;
+        let connected = media.wait_published(TIMEOUT).await;
+        let took = start.elapsed();
+        call.leave().await?;
+        destroy(server, room).await;
+        connected.map(|_| (bind_ip, took))
+    };
+    match tokio::time::timeout(TIMEOUT * 2, outcome).await {
+        Ok(Ok((ip, took))) => Check::new(
+            "ICE",
+            Verdict::Pass,
+            format!(
+                "published from {ip} and connected in {:.0} ms",
+                took.as_secs_f64() * 1000.0
+            ),
+        ),
+        Ok(Err(e)) => Check::new("ICE", Verdict::Fail, crate::error_chain(&e)),
+        Err(_) => Check::new("ICE", Verdict::Fail, "not connected in time"),
+    }
+}
+
+async fn destroy(server: &str, room: RoomId) {
+    let Ok(config) = SessionConfig::url(server) else {
+        return;
+    };
+    if let Ok((session, _)) = Session::connect(config).await {
+        if let Ok((handle, _)) = session.attach(PLUGIN).await {
+            let destroy = mailcall_janus::videoroom::DestroyRoom {
+                room,
+                ..Default::default()
+            };
+            let _ = mailcall_janus::videoroom::Rooms::new(handle)
+                .destroy(destroy)
+                .await;
+        }
+        let _ = session.close().await;
+    }
+}
+
+/// One STUN Binding request (RFC 5389); passes with the mapped address.
+async fn stun_check(server: &str, bind_ip: Option<IpAddr>) -> Check {
+    let name = "STUN";
+    let run = async {
+        let target: SocketAddr = tokio::net::lookup_host(server)
+            .await
+            .map_err(|source| Error::Io {
+                doing: "resolve the STUN server",
+                source,
+            })?
+            .next()
+            .ok_or(Error::Invalid {
+                what: "STUN server",
+                value: server.to_owned(),
+            })?;
+        let local = SocketAddr::new(bind_ip.unwrap_or([0, 0, 0, 0].into()), 0);
+        let io = |doing| move |source| Error::Io { doing, source };
+        let socket = tokio::net::UdpSocket::bind(local)
+            .await
+            .map_err(io("bind a UDP socket"))?;
+        let id: [u8; 12] = rand::random();
+        let mut request = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42];
+        request.extend_from_slice(&id);
+        socket
+            .send_to(&request, target)
+            .await
+            .map_err(io("send a STUN request"))?;
+        let mut buf = [0u8; 512];
+        let (n, _) = tokio::time::timeout(Duration::from_secs(3), socket.recv_from(&mut buf))
+            .await
+            .map_err(|_| Error::Timeout {
+                doing: "waiting for the STUN answer",
+                after: Duration::from_secs(3),
+            })?
+            .map_err(io("read the STUN answer"))?;
+        Ok::<_, Error>(mapped_address(&buf[..n], &id))
+    };
+    match run.await {
+        Ok(Some(addr)) => Check::new(name, Verdict::Pass, format!("{server}: mapped {addr}")),
+        Ok(None) => Check::new(
+            name,
+            Verdict::Fail,
+            format!("{server}: answer without an address"),
+        ),
+        Err(e) => Check::new(
+            name,
+            Verdict::Fail,
+            format!("{server}: {}", crate::error_chain(&e)),
+        ),
+    }
+}
+
+/// XOR-MAPPED-ADDRESS (IPv4) of a Binding success response with transaction `id`.
+fn mapped_address(msg: &[u8], id: &[u8; 12]) -> Option<SocketAddr> {
+    if msg.len() < 20 || msg[0..2] != [0x01, 0x01] || msg[8..20] != id[..] {
+        return None;
+    }
+    let mut at = 20;
+    while at + 4 <= msg.len() {
+        let kind = u16::from_be_bytes([msg[at], msg[at + 1]]);
+        let len = usize::from(u16::from_be_bytes([msg[at + 2], msg[at + 3]]));
+        let value = msg.get(at + 4..at + 4 + len)?;
+        if kind == 0x0020 && len >= 8 && value[1] == 0x01 {
+            let port = u16::from_be_bytes([value[2], value[3]]) ^ 0x2112;
+            let ip = [
+                value[4] ^ 0x21,
+                value[5] ^ 0x12,
+                value[6] ^ 0xA4,
+                value[7] ^ 0x42,
+            ];
+            return Some(SocketAddr::new(IpAddr::from(ip), port));
+        }
+        at += 4 + len.div_ceil(4) * 4;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: &str =
+        "Limit                     Soft Limit           Hard Limit           Units\n\
+Max open files            256                  524288               files\n";
+
+    #[test]
+    fn low_soft_limit_is_a_warning() {
+        let check = nofile_check(LIMITS, 700);
+        assert_eq!(check.verdict, Verdict::Warn, "{check:?}");
+        assert!(check.detail.contains("256"), "{check:?}");
+        assert_eq!(nofile_check(LIMITS, 0).verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn unlimited_passes() {
+        let text = "Max open files            unlimited            unlimited            files\n";
+        assert_eq!(nofile_check(text, 700).verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn xor_mapped_address_decodes() {
+        let id = [7u8; 12];
+        let mut msg = vec![0x01, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xA4, 0x42];
+        msg.extend_from_slice(&id);
+        msg.extend_from_slice(&[0x00, 0x20, 0x00, 0x08, 0x00, 0x01]);
+        msg.extend_from_slice(&(5000u16 ^ 0x2112).to_be_bytes());
+        msg.extend_from_slice(&[10 ^ 0x21, 77 ^ 0x12, 1 ^ 0xA4, 2 ^ 0x42]);
+        assert_eq!(
+            mapped_address(&msg, &id),
+            Some("10.77.1.2:5000".parse().expect("an address"))
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! End to end through a real MCP client: the official Python SDK (`tests/client.py`)
+//! starts the `mailcall-mcp` binary over stdio, or connects over streamable HTTP with a
+//! bearer token, against a cache synced from the Dovecot lab; answers are compared with
+//! the fixture's manifest.
+//!
+//! Needs `python3` with the `mcp` package: `MAILCALL_PYTHON` names the interpreter, else
+//! `target/mcp-venv/bin/python3` when present, else `python3`.
+
+#![allow(clippy::unwrap_used)]
+
+mod lab;
+mod reads;
+mod writes;
+
+pub use lab::*;

@@ -85,3 +85,69 @@ fn preflight_warns_about_a_low_open_file_limit() {
     }
     assert_eq!(report["verdict"], "warn");
 }
+
+fn cli_json(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailcall-cli"))
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("mailcall-cli runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{args:?}: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {stdout}"))
+}
+
+#[test]
+fn room_admin_and_token_commands_work_against_janus() {
+    let Some(lab) = lab() else {
+        return;
+    };
+    let server = lab.http_url();
+    let key = lab.admin_key().to_owned();
+    let room = ["--server", &server, "--admin-key", &key];
+    let created = cli_json(&[&["call", "room", "create", "--room", "4242"][..], &room].concat());
+    assert_eq!(created["room"], 4242, "{created}");
+    let listed = cli_json(&[&["call", "room", "list"][..], &room].concat());
+    let rooms = listed.as_array().expect("a list of rooms");
+    assert!(rooms.iter().any(|r| r["room"] == 4242), "{listed}");
+    let info = cli_json(&[&["call", "room", "info", "--room", "4242"][..], &room].concat());
+    assert_eq!(info["room"]["room"], 4242, "{info}");
+    assert_eq!(
+        info["participants"].as_array().map(Vec::len),
+        Some(0),
+        "{info}"
+    );
+    let admin = [
+        "--admin",
+        &lab.admin_url(),
+        "--admin-secret",
+        lab.admin_secret(),
+    ];
+    let sessions = cli_json(&[&["call", "admin", "sessions"][..], &admin].concat());
+    assert!(sessions.is_array(), "{sessions}");
+    cli_json(&[&["call", "room", "destroy", "--room", "4242"][..], &room].concat());
+    let listed = cli_json(&[&["call", "room", "list"][..], &room].concat());
+    let rooms = listed.as_array().expect("a list of rooms");
+    assert!(rooms.iter().all(|r| r["room"] != 4242), "{listed}");
+    let token = cli_json(&[
+        "call", "token", "sign", "--secret", "s3cret", "--room", "4242",
+    ]);
+    let text = token["token"].as_str().expect("token text");
+    let expiry = token["expiry"].as_u64().expect("expiry");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    assert!((now + 3500..=now + 3700).contains(&expiry), "{token}");
+    let (signed, signature) = text.split_once(':').expect("payload:signature");
+    assert_eq!(signed, format!("{expiry},janus.plugin.videoroom,room=4242"));
+    assert_eq!(
+        signature.len(),
+        28,
+        "base64 of a 20-byte HMAC-SHA1: {signature}"
+    );
+}

@@ -4,6 +4,7 @@ SHELL := /bin/bash
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 APP_BIN := $(TARGET_DIR)/debug/mailcall
 export MAILCALL_APP_BIN := $(APP_BIN)
+export MAILCALL_PYTHON ?= $(or $(MAILCALL_VENV),$(HOME)/.cache/mailcall/mcp-venv)/bin/python3
 
 .PHONY: deps ui build demo test check fmt clippy ui-check rust-test e2e bindings clean
 

@@ -9,7 +9,7 @@ apt_packages=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev
   # test labs
-  dovecot-imapd janus janus-tools gnome-keyring dbus dbus-x11 libsecret-tools iproute2 openssl
+  dovecot-imapd janus janus-tools coturn gnome-keyring dbus dbus-x11 libsecret-tools iproute2 openssl
   # the app window and the browser in tests
   xvfb xauth webkit2gtk-driver chromium xdotool imagemagick x11-utils
   # regenerating the media samples of crates/rtc
@@ -47,3 +47,11 @@ for dir in ui tests; do
     npm --prefix $dir ci --no-audit --no-fund
   fi
 done
+
+# The official MCP Python SDK drives the MCP server in tests, as a real client would.
+venv="${MAILCALL_VENV:-$HOME/.cache/mailcall/mcp-venv}"
+if ! "$venv/bin/python3" -c 'import mcp' 2>/dev/null; then
+  echo "deps: installing the MCP Python SDK into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'mcp>=2.3,<3'
+fi

@@ -1,7 +1,9 @@
 //! The pre-flight check an operator runs before an all-hands: file-descriptor limit against
 //! the expected audience, Janus info (version, plugins, transports), reachability of every
-//! given transport, a real ICE connection (a headless participant publishes to a temporary
-//! room until connected), STUN binding requests, and the admin API.
+//! given transport, a real ICE connection (a headless participant with the given STUN and TURN
+//! servers publishes to a temporary room until connected), per TURN server a relay-only
+//! connection (which only connects through that server), STUN binding requests, and the admin
+//! API.
 //!
 //! Invariants: every check ends by itself (timeouts everywhere); a check that cannot run is a
 //! warning that says why, never a silent pass; the temporary room is destroyed.
@@ -11,15 +13,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mailcall_janus::admin::Admin;
-use mailcall_janus::videoroom::{CreateRoom, PLUGIN};
-use mailcall_janus::{RoomId, Session, SessionConfig};
-use mailcall_rtc::MediaSamples;
+use mailcall_janus::videoroom::{
+    CreateRoom, JoinAndConfigure, JoinPublisher, Publish, Publisher as JanusPublisher, Rooms,
+    PLUGIN,
+};
+use mailcall_janus::{Jsep, RoomId, Session, SessionConfig};
+use mailcall_rtc::{
+    IcePolicy, IceServer, MediaSamples, ParticipantConfig, Publisher, PublisherConfig,
+};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::event::{CallConfig, Role};
-use crate::media::{HeadlessConfig, HeadlessMedia};
-use crate::Call;
 
 /// Open files per expected participant (a PeerConnection's UDP socket, the signalling
 /// connection, timers), plus a base for the process itself.
@@ -67,8 +71,12 @@ pub struct PreflightConfig {
     /// Needed to create the temporary room when the server requires it.
     pub admin_key: Option<String>,
     pub expected_audience: u64,
-    /// `host:port` of STUN servers.
+    /// STUN servers (`host:port` or `stun:host:port`): each gets a Binding request, and all
+    /// are given to the ICE check's participant.
     pub stun: Vec<String>,
+    /// TURN servers with their credentials: given to the ICE check's participant, and each
+    /// also checked alone with a relay-only participant.
+    pub turn: Vec<IceServer>,
     /// Local address for ICE; found from the route to the server when `None`.
     pub bind_ip: Option<IpAddr>,
 }
@@ -138,6 +146,9 @@ pub async fn run(config: PreflightConfig) -> PreflightReport {
         checks.push(reachable(server).await);
     }
     checks.push(ice(&config).await);
+    for server in &config.turn {
+        checks.push(turn_check(&config, server).await);
+    }
     for stun in &config.stun {
         checks.push(stun_check(stun, config.bind_ip).await);
     }
@@ -243,48 +254,206 @@ async fn reachable(server: &str) -> Check {
     }
 }
 
-/// A headless participant publishes to a temporary room until ICE and DTLS are connected.
+/// A headless participant with every configured STUN and TURN server publishes to a temporary
+/// room until ICE and DTLS are connected.
 async fn ice(config: &PreflightConfig) -> Check {
+    let mut servers: Vec<IceServer> = config.stun.iter().map(|s| IceServer::stun(s)).collect();
+    servers.extend(config.turn.iter().cloned());
+    match publish_once(config, servers, IcePolicy::All).await {
+        Ok(done) => Check::new(
+            "ICE",
+            Verdict::Pass,
+            format!(
+                "published from {} and connected in {:.0} ms; offered candidates: {}",
+                done.bind_ip,
+                done.took.as_secs_f64() * 1000.0,
+                done.types.join(", ")
+            ),
+        ),
+        Err(why) => Check::new("ICE", Verdict::Fail, why),
+    }
+}
+
+/// A relay-only participant with this one TURN server: connecting proves the server
+/// allocates for the credential and relays media to Janus.
+async fn turn_check(config: &PreflightConfig, server: &IceServer) -> Check {
+    let url = server.urls.join(", ");
+    match publish_once(config, vec![server.clone()], IcePolicy::Relay).await {
+        Ok(done) => Check::new(
+            "TURN",
+            Verdict::Pass,
+            format!(
+                "{url}: relay-only publish connected in {:.0} ms; offered candidates: {}",
+                done.took.as_secs_f64() * 1000.0,
+                done.types.join(", ")
+            ),
+        ),
+        Err(why) => Check::new("TURN", Verdict::Fail, format!("{url}: {why}")),
+    }
+}
+
+struct Published {
+    bind_ip: IpAddr,
+    took: Duration,
+    /// Candidate types of the offer, deduplicated (`host`, `srflx`, `relay`).
+    types: Vec<String>,
+}
+
+/// Publishes the built-in samples to a temporary room of the first server until connected,
+/// then leaves and destroys the room whatever happened. The error is the check's detail.
+async fn publish_once(
+    config: &PreflightConfig,
+    ice_servers: Vec<IceServer>,
+    policy: IcePolicy,
+) -> Result<Published, String> {
+    publish_attempt(config, ice_servers, policy)
+        .await
+        .map_err(|e| match e {
+            Attempt::NoRelay => "no relay candidate was gathered: the TURN server refused the \
+                                 allocation (wrong username or credential?) or did not answer"
+                .to_owned(),
+            Attempt::Failed(e) => crate::error_chain(&e),
+        })
+}
+
+enum Attempt {
+    /// Relay-only gathering produced nothing to connect with.
+    NoRelay,
+    Failed(Error),
+}
+
+impl From<Error> for Attempt {
+    fn from(e: Error) -> Self {
+        Attempt::Failed(e)
+    }
+}
+
+async fn publish_attempt(
+    config: &PreflightConfig,
+    ice_servers: Vec<IceServer>,
+    policy: IcePolicy,
+) -> Result<Published, Attempt> {
     let Some(server) = config.servers.first() else {
-        return Check::new("ICE", Verdict::Fail, "no server given");
+        return Err(Attempt::Failed(Error::Invalid {
+            what: "server list",
+            value: "empty".into(),
+        }));
     };
+    let bind_ip = match config.bind_ip {
+        Some(ip) => ip,
+        None => local_ip_towards(server)?,
+    };
+    let samples = Arc::new(MediaSamples::builtin().map_err(Error::media("loading samples"))?);
+    let mut participant = ParticipantConfig::new(bind_ip);
+    participant.label = "preflight".into();
+    participant.ice_servers = ice_servers;
+    participant.ice_policy = policy;
+    let start = Instant::now();
+    let publisher = Publisher::new(PublisherConfig::new(participant, samples))
+        .await
+        .map_err(Error::media("creating the participant"))?;
     let outcome = async {
-        let bind_ip = match config.bind_ip {
-            Some(ip) => ip,
-            None => local_ip_towards(server)?,
-        };
-        let samples = Arc::new(MediaSamples::builtin().map_err(Error::media("loading samples"))?);
+        let offer = publisher
+            .offer()
+            .await
+            .map_err(Error::media("gathering candidates"))?;
+        let types = candidate_types(&offer);
+        if policy == IcePolicy::Relay && !types.iter().any(|t| t == "relay") {
+            // Without a relay candidate there is nothing to connect with; saying so here is
+            // clearer than an ICE failure seconds later.
+            return Err(Attempt::NoRelay);
+        }
+        let (session, _events) = Session::connect(
+            SessionConfig::url(server).map_err(Error::janus("reading the server URL"))?,
+        )
+        .await
+        .map_err(Error::janus("connecting"))?;
         let room = RoomId(rand::random::<u64>() >> 12);
-        let mut call_config = CallConfig::new(vec![server.clone()], room, Role::Speaker);
-        call_config.display = Some("mailcall pre-flight".into());
-        call_config.rejoin_attempts = 1;
-        call_config.create_room = Some(CreateRoom {
+        let published = publish_in_room(config, &session, room, &publisher, &offer).await;
+        destroy(server, room).await;
+        let _ = session.close().await;
+        published?;
+        Ok(Published {
+            bind_ip,
+            took: start.elapsed(),
+            types,
+        })
+    };
+    let outcome = tokio::time::timeout(TIMEOUT * 2, outcome)
+        .await
+        .unwrap_or(Err(Attempt::Failed(Error::Timeout {
+            doing: "publishing",
+            after: TIMEOUT * 2,
+        })));
+    publisher.close().await;
+    outcome
+}
+
+async fn publish_in_room(
+    config: &PreflightConfig,
+    session: &Session,
+    room: RoomId,
+    publisher: &Publisher,
+    offer: &str,
+) -> Result<()> {
+    let (handle, _) = session
+        .attach(PLUGIN)
+        .await
+        .map_err(Error::janus("attaching the room handle"))?;
+    Rooms::new(handle)
+        .create(CreateRoom {
             room: Some(room),
             admin_key: config.admin_key.clone(),
             description: Some("mailcall pre-flight".into()),
             ..Default::default()
-        });
-        let media = HeadlessMedia::new(HeadlessConfig::new(bind_ip, samples));
-        let start = Instant::now();
-        let (call, _events) = Call::start(call_config, media.clone()).await?;
-        let connected = media.wait_published(TIMEOUT).await;
-        let took = start.elapsed();
-        call.leave().await?;
-        destroy(server, room).await;
-        connected.map(|_| (bind_ip, took))
+        })
+        .await
+        .map_err(Error::janus("creating the temporary room"))?;
+    let (participant, _) = JanusPublisher::attach(session)
+        .await
+        .map_err(Error::janus("attaching the publisher handle"))?;
+    let request = JoinAndConfigure {
+        join: JoinPublisher {
+            room,
+            display: Some("mailcall pre-flight".into()),
+            ..Default::default()
+        },
+        publish: Publish::default(),
     };
-    match tokio::time::timeout(TIMEOUT * 2, outcome).await {
-        Ok(Ok((ip, took))) => Check::new(
-            "ICE",
-            Verdict::Pass,
-            format!(
-                "published from {ip} and connected in {:.0} ms",
-                took.as_secs_f64() * 1000.0
-            ),
-        ),
-        Ok(Err(e)) => Check::new("ICE", Verdict::Fail, crate::error_chain(&e)),
-        Err(_) => Check::new("ICE", Verdict::Fail, "not connected in time"),
+    let (_, answer) = participant
+        .join_and_configure(request, Jsep::offer(offer.to_owned()))
+        .await
+        .map_err(Error::janus("joining and publishing"))?;
+    let answer = answer.ok_or(Error::Missing {
+        what: "SDP answer",
+        doing: "publishing",
+    })?;
+    publisher
+        .apply_answer(&answer.sdp)
+        .await
+        .map_err(Error::media("applying the answer"))?;
+    let connected = publisher
+        .wait_connected(TIMEOUT)
+        .await
+        .map_err(Error::media("connecting ICE and DTLS"));
+    let _ = participant.leave().await;
+    connected.map(drop)
+}
+
+/// The distinct `typ` values of the `a=candidate` lines of `sdp`, in order of appearance.
+fn candidate_types(sdp: &str) -> Vec<String> {
+    let mut types: Vec<String> = Vec::new();
+    for line in sdp.lines().filter(|l| l.starts_with("a=candidate:")) {
+        let mut words = line.split_whitespace();
+        if words.any(|w| w == "typ") {
+            if let Some(kind) = words.next() {
+                if !types.iter().any(|t| t == kind) {
+                    types.push(kind.to_owned());
+                }
+            }
+        }
     }
+    types
 }
 
 async fn destroy(server: &str, room: RoomId) {
@@ -309,7 +478,9 @@ async fn destroy(server: &str, room: RoomId) {
 async fn stun_check(server: &str, bind_ip: Option<IpAddr>) -> Check {
     let name = "STUN";
     let run = async {
-        let target: SocketAddr = tokio::net::lookup_host(server)
+        // The ICE configuration takes `stun:host:port`; a socket wants the bare `host:port`.
+        let host_port = server.strip_prefix("stun:").unwrap_or(server);
+        let target: SocketAddr = tokio::net::lookup_host(host_port)
             .await
             .map_err(|source| Error::Io {
                 doing: "resolve the STUN server",
@@ -402,6 +573,17 @@ Max open files            256                  524288               files\n";
     fn unlimited_passes() {
         let text = "Max open files            unlimited            unlimited            files\n";
         assert_eq!(nofile_check(text, 700).verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn candidate_types_are_listed_once_in_order() {
+        let sdp = "v=0\r\n\
+a=candidate:1 1 udp 2130706431 10.77.1.2 5000 typ host\r\n\
+a=candidate:2 1 udp 1694498815 10.77.1.2 5000 typ srflx raddr 10.77.1.2 rport 5000\r\n\
+a=candidate:3 2 udp 2130706431 10.77.1.2 5001 typ host\r\n\
+a=candidate:4 1 udp 16777215 10.77.1.1 50000 typ relay raddr 10.77.1.2 rport 5000\r\n";
+        assert_eq!(candidate_types(sdp), ["host", "srflx", "relay"]);
+        assert!(candidate_types("v=0\r\n").is_empty());
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub mod subscriber;
 
 pub use error::{Error, Result};
 pub use participant::{
-    ConnectionState, Gathering, IceCandidate, ParticipantConfig, Status, Trickle, TrickleEvents,
+    ConnectionState, Gathering, IceCandidate, IcePolicy, IceServer, ParticipantConfig, Status,
+    Trickle, TrickleEvents,
 };
 pub use publisher::{AudioLevel, Publisher, PublisherConfig};
 pub use sample::{EncodedFrame, MediaSamples};

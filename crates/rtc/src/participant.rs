@@ -8,6 +8,9 @@
 //!   host candidates from the sockets it binds (its interface and IP filters are not wired
 //!   up), so binding a concrete address is what keeps every other interface out of the SDP.
 //!   Loopback never works: Janus skips loopback interfaces.
+//! - STUN and TURN servers ([`ParticipantConfig::ice_servers`]) are contacted from that same
+//!   socket, so server-reflexive and relay candidates belong to the bound address too. With
+//!   [`IcePolicy::Relay`] only relay candidates are offered: connecting then proves TURN works.
 //! - mDNS is disabled: with the default (query) mode, building fails where there is no
 //!   multicast route, as in a test network namespace.
 //! - Opus carries the `ssrc-audio-level` extension (see `codec`); without it Janus never
@@ -27,7 +30,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceCandidateInit,
-    RTCSessionDescription, SettingEngineBuilder,
+    RTCIceServer, RTCIceTransportPolicy, RTCSessionDescription, SettingEngineBuilder,
 };
 
 use crate::codec::media_setup;
@@ -47,6 +50,68 @@ pub enum Gathering {
     Trickle,
 }
 
+/// A STUN or TURN server for ICE (the W3C `RTCIceServer`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct IceServer {
+    /// `stun:host:port`, `turn:host:port?transport=udp`, `turns:…`.
+    pub urls: Vec<String>,
+    /// TURN long-term credential user; empty for STUN.
+    pub username: String,
+    pub credential: String,
+}
+
+impl IceServer {
+    /// A STUN server; a bare `host:port` gets the `stun:` scheme.
+    pub fn stun(url: &str) -> Self {
+        Self {
+            urls: vec![with_scheme(url, "stun:")],
+            username: String::new(),
+            credential: String::new(),
+        }
+    }
+
+    /// A TURN server with a long-term credential; a bare `host:port` gets the `turn:` scheme.
+    pub fn turn(url: &str, username: &str, credential: &str) -> Self {
+        Self {
+            urls: vec![with_scheme(url, "turn:")],
+            username: username.to_owned(),
+            credential: credential.to_owned(),
+        }
+    }
+}
+
+fn with_scheme(url: &str, scheme: &str) -> String {
+    if ["stun:", "stuns:", "turn:", "turns:"]
+        .iter()
+        .any(|s| url.starts_with(s))
+    {
+        url.to_owned()
+    } else {
+        format!("{scheme}{url}")
+    }
+}
+
+// Hand-written so credentials never end up in logs.
+impl std::fmt::Debug for IceServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IceServer")
+            .field("urls", &self.urls)
+            .field("username", &self.username)
+            .field("credential", &"…")
+            .finish()
+    }
+}
+
+/// Which local candidates ICE may use (the W3C `RTCIceTransportPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IcePolicy {
+    /// Host, server-reflexive and relay candidates.
+    #[default]
+    All,
+    /// Relay candidates only: every packet goes through a TURN server.
+    Relay,
+}
+
 /// Settings of one participant.
 #[derive(Debug, Clone)]
 pub struct ParticipantConfig {
@@ -60,6 +125,9 @@ pub struct ParticipantConfig {
     /// ICE: this much longer without traffic (or checks without success) means `failed`; a
     /// connection that never connects fails after both timeouts.
     pub ice_failed_timeout: Duration,
+    /// STUN and TURN servers; none by default (host candidates only).
+    pub ice_servers: Vec<IceServer>,
+    pub ice_policy: IcePolicy,
     /// A name for logs.
     pub label: String,
 }
@@ -73,6 +141,8 @@ impl ParticipantConfig {
             gathering_timeout: Duration::from_secs(5),
             ice_disconnected_timeout: Duration::from_secs(3),
             ice_failed_timeout: Duration::from_secs(7),
+            ice_servers: Vec::new(),
+            ice_policy: IcePolicy::All,
             label: "participant".to_owned(),
         }
     }
@@ -181,8 +251,25 @@ impl Peer {
             tracker: tracker.clone(),
             cancel: cancel.clone(),
         };
+        let ice_servers = config
+            .ice_servers
+            .iter()
+            .map(|s| RTCIceServer {
+                urls: s.urls.clone(),
+                username: s.username.clone(),
+                credential: s.credential.clone(),
+            })
+            .collect();
+        let policy = match config.ice_policy {
+            IcePolicy::All => RTCIceTransportPolicy::All,
+            IcePolicy::Relay => RTCIceTransportPolicy::Relay,
+        };
+        let configuration = RTCConfigurationBuilder::new()
+            .with_ice_servers(ice_servers)
+            .with_ice_transport_policy(policy)
+            .build();
         let pc = PeerConnectionBuilder::new()
-            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_configuration(configuration)
             .with_media_engine(media)
             .with_interceptor_registry(registry)
             .with_setting_engine(settings)
@@ -398,5 +485,27 @@ impl Drop for Peer {
                 let _ = pc.close().await;
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_addresses_get_a_scheme_and_urls_are_kept() {
+        assert_eq!(
+            IceServer::stun("10.77.1.1:3478").urls,
+            ["stun:10.77.1.1:3478"]
+        );
+        let turn = IceServer::turn("turn:10.77.1.1:3478?transport=udp", "u", "p");
+        assert_eq!(turn.urls, ["turn:10.77.1.1:3478?transport=udp"]);
+        assert_eq!(IceServer::turn("h:1", "u", "p").urls, ["turn:h:1"]);
+    }
+
+    #[test]
+    fn debug_hides_the_credential() {
+        let text = format!("{:?}", IceServer::turn("h:1", "user", "s3cret"));
+        assert!(text.contains("user") && !text.contains("s3cret"), "{text}");
     }
 }

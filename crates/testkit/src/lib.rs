@@ -10,3 +10,4 @@ pub mod janus;
 pub mod keyring;
 pub mod netns;
 pub mod process;
+pub mod turn;

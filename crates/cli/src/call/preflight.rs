@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use clap::Args;
 use mailcall_call::preflight::{self, PreflightConfig, Verdict};
+use mailcall_rtc::IceServer;
 
 use crate::output::Output;
 
@@ -23,9 +24,20 @@ pub struct PreflightArgs {
     pub admin_key: Option<String>,
     #[arg(long, default_value_t = 700)]
     pub expected_audience: u64,
-    /// STUN server `host:port` to send a Binding request to; repeatable.
+    /// STUN server (`host:port` or `stun:host:port`): gets a Binding request and is used by the
+    /// ICE check; repeatable.
     #[arg(long)]
     pub stun: Vec<String>,
+    /// TURN server URL (`turn:host:port?transport=udp`, or `host:port`): used by the ICE check
+    /// and checked alone with a relay-only connection; repeatable, all with the same credential.
+    #[arg(long, requires_all = ["turn_user", "turn_credential"])]
+    pub turn: Vec<String>,
+    /// TURN long-term credential user name.
+    #[arg(long, env = "MAILCALL_TURN_USER")]
+    pub turn_user: Option<String>,
+    /// TURN long-term credential password.
+    #[arg(long, env = "MAILCALL_TURN_CREDENTIAL", hide_env_values = true)]
+    pub turn_credential: Option<String>,
     #[arg(long)]
     pub bind: Option<IpAddr>,
 }
@@ -37,6 +49,17 @@ pub async fn run(args: &PreflightArgs, out: &Output) -> anyhow::Result<()> {
         admin_key: args.admin_key.clone(),
         expected_audience: args.expected_audience,
         stun: args.stun.clone(),
+        turn: args
+            .turn
+            .iter()
+            .map(|url| {
+                IceServer::turn(
+                    url,
+                    args.turn_user.as_deref().unwrap_or_default(),
+                    args.turn_credential.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect(),
         bind_ip: args.bind,
     };
     let report = preflight::run(config).await;

@@ -151,3 +151,92 @@ fn room_admin_and_token_commands_work_against_janus() {
         "base64 of a 20-byte HMAC-SHA1: {signature}"
     );
 }
+
+/// `call preflight` with the TURN lab (coturn in the Janus lab's namespace), run with
+/// `--turn`, `--turn-user` and `--turn-credential` plus `--stun`, returning the JSON report
+/// and whether the command succeeded.
+fn preflight_with_turn(credential: &str) -> Option<(Value, bool)> {
+    use mailcall_testkit::turn::TurnLab;
+
+    let lab = lab()?;
+    if let Err(why) = TurnLab::available() {
+        assert!(!in_ci(), "the TURN lab cannot run under CI: {why:#}");
+        eprintln!("skipping: the TURN lab cannot run here: {why:#}");
+        return None;
+    }
+    let turn = TurnLab::start_in(lab.netns()).expect("TURN lab");
+    let out = Command::new(env!("CARGO_BIN_EXE_mailcall-cli"))
+        .args(["--json", "call", "preflight", "--expected-audience", "0"])
+        .args(["--server", &lab.http_url(), "--admin-key", lab.admin_key()])
+        .args(["--bind", &lab.peer_ip().to_string()])
+        .args(["--stun", &turn.addr().to_string()])
+        .args(["--turn", &turn.turn_url(), "--turn-user", turn.username()])
+        .args(["--turn-credential", credential])
+        .output()
+        .expect("mailcall-cli runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // A failed pre-flight prints the report, then the error document.
+    let report = serde_json::Deserializer::from_str(&stdout)
+        .into_iter::<Value>()
+        .next()
+        .and_then(Result::ok);
+    let report = report.unwrap_or_else(|| {
+        panic!(
+            "no JSON report: {stdout}\n{}\ncoturn log:\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            turn.log_tail()
+        )
+    });
+    Some((report, out.status.success()))
+}
+
+fn check_named(report: &Value, name: &str) -> Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == name))
+        .unwrap_or_else(|| panic!("no {name} check: {report}"))
+        .clone()
+}
+
+#[test]
+fn preflight_turn_check_passes_through_the_turn_lab() {
+    let Some((report, success)) = preflight_with_turn("mailcall-turn-secret") else {
+        return;
+    };
+    assert!(success, "{report}");
+    let turn = check_named(&report, "TURN");
+    assert_eq!(turn["verdict"], "pass", "{report}");
+    let detail = turn["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("relay"), "{turn}");
+    assert!(
+        !detail.contains("host"),
+        "relay-only offered a host candidate: {turn}"
+    );
+    let ice = check_named(&report, "ICE");
+    assert_eq!(ice["verdict"], "pass", "{report}");
+    for kind in ["host", "relay"] {
+        assert!(
+            ice["detail"].as_str().unwrap_or_default().contains(kind),
+            "no {kind} candidate with STUN and TURN configured: {ice}"
+        );
+    }
+    assert_eq!(check_named(&report, "STUN")["verdict"], "pass", "{report}");
+}
+
+#[test]
+fn preflight_turn_check_fails_with_a_wrong_credential() {
+    let Some((report, success)) = preflight_with_turn("not-the-secret") else {
+        return;
+    };
+    assert!(
+        !success,
+        "a wrong TURN credential must fail the pre-flight: {report}"
+    );
+    let turn = check_named(&report, "TURN");
+    assert_eq!(turn["verdict"], "fail", "{report}");
+    let detail = turn["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("no relay candidate") && detail.contains("credential"),
+        "the failure should say why: {turn}"
+    );
+}

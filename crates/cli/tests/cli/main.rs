@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod call;
+mod encrypted;
 mod sort;
 
 use std::io::Write;

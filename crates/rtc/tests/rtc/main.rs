@@ -10,4 +10,5 @@ mod lab;
 mod publish;
 mod samples;
 mod talking;
+mod turn;
 mod videoroom;

@@ -27,7 +27,7 @@ use futures::TryStreamExt;
 use mailcall_mail::imap::{client_config, HEADER_FIELDS};
 use mailcall_mail::{
     apply_sort_plan, plan_sort, sync_account, Account, ApplyOptions, Connection, MailboxState,
-    Password, Rule, RuleSet, Security, Store, SyncOptions,
+    Password, Rule, RuleSet, Security, Store, SyncEvent, SyncOptions,
 };
 use mailcall_testkit::dovecot::DovecotLab;
 use mailcall_testkit::fixture::Fixture;
@@ -65,6 +65,10 @@ struct Run {
     moved: u64,
     #[serde(default)]
     plan_secs: f64,
+    /// Sync runs: the part of `secs` spent building the full-text index after each
+    /// folder's headers were stored.
+    #[serde(default)]
+    index_secs: f64,
 }
 
 /// Where a child finds the lab and its cache.
@@ -135,7 +139,16 @@ async fn sync_child(target: &Target, bodies: bool) -> Result<Run> {
         ..SyncOptions::default()
     };
     let cancel = CancellationToken::new();
-    let mut progress = |_| {};
+    // A folder's index build starts once its last header batch is reported stored.
+    let mut headers_done = Instant::now();
+    let mut index_secs = 0.0;
+    let mut progress = |e: SyncEvent| match e {
+        SyncEvent::Headers { done, total, .. } if done == total => headers_done = Instant::now(),
+        SyncEvent::Indexing { done, total, .. } if done == total => {
+            index_secs += headers_done.elapsed().as_secs_f64();
+        }
+        _ => {}
+    };
     let start = Instant::now();
     let report = sync_account(
         &account,
@@ -150,6 +163,7 @@ async fn sync_child(target: &Target, bodies: bool) -> Result<Run> {
     let stats = store.stats()?;
     Ok(Run {
         secs,
+        index_secs,
         fetched: report.fetched() as u64,
         bodies: report.folders.iter().map(|f| f.bodies as u64).sum(),
         cache_messages: stats.messages,
@@ -339,12 +353,17 @@ impl Bench {
         let mut run: Run = serde_json::from_str(line)?;
         run.disk_bytes = cache.parent().map_or(0, dir_bytes);
         println!(
-            "  {label:<28} {:>8.1} s  {:>7} responses  peak RSS {:>6.0} MB{}",
+            "  {label:<28} {:>8.1} s  {:>7} responses  peak RSS {:>6.0} MB{}{}",
             run.secs,
             run.fetched,
             run.vm_hwm_kb as f64 / 1024.0,
             if run.disk_bytes > 0 {
                 format!("  cache {:.0} MB on disk", run.disk_bytes as f64 / 1e6)
+            } else {
+                String::new()
+            },
+            if run.index_secs > 0.0 {
+                format!("  (index build {:.2} s)", run.index_secs)
             } else {
                 String::new()
             }
@@ -546,8 +565,9 @@ fn main() -> Result<()> {
     println!("summary ({} messages):", manifest.messages);
     for (mode, s, p) in &pairs {
         println!(
-            "  {mode}: sync {:.1} s / plain {:.1} s = {:.2}",
+            "  {mode}: sync {:.1} s (index build {:.2} s) / plain {:.1} s = {:.2}",
             s.secs,
+            s.index_secs,
             p.secs,
             s.secs / p.secs
         );

@@ -4,13 +4,15 @@
 //! Invariants:
 //! - One file per account in WAL mode; readers and one writer may each open their own
 //!   [`Store`] on the same file. Writes take `&mut self` and run in one transaction per
-//!   batch, which also writes the FTS rows and thread links, so the index, the threads
-//!   and the rows always agree.
+//!   batch, which also writes the thread links and either the FTS rows or their entries
+//!   in the pending list of the bulk index build (see `index`), so the threads and the
+//!   rows always agree and no row is missing from both the index and that list.
 //! - An encrypted cache is unlocked with `PRAGMA key` before any other statement and
 //!   checked at once; a missing or wrong key is [`Error::WrongKey`], never a later
 //!   confusing failure. Pages are decrypted on demand: nothing holds the whole DB in
 //!   memory.
 
+mod index;
 mod key;
 mod read;
 pub(crate) mod schema;
@@ -148,6 +150,10 @@ impl Store {
             .context("set temp_store")?;
         c.pragma_update(None, "cache_size", -65_536)
             .context("set cache size")?;
+        // A header batch cycles through about ten statements per row, and searches and
+        // lists on the same connection add their own: more than the default 16, which
+        // would make cached statements be parsed again.
+        c.set_prepared_statement_cache_capacity(64);
         c.busy_timeout(std::time::Duration::from_secs(5))
             .context("set busy timeout")?;
         Ok(())

@@ -12,7 +12,8 @@
 //! - `bodies`: body text, one row per message that has one.
 //!   `sort_key` is `date << 10 | tiebreak`, unique: the order of every date-ordered list.
 //! - `fts`: contentless FTS5 index (rowid = `messages.sort_key`) over subject, sender,
-//!   recipients and body, written explicitly in the same transaction as the rows. Its
+//!   recipients and body, written explicitly in the same transaction as the rows, or
+//!   later in bulk for the rows listed in `fts_pending` (see `store::index`). Its
 //!   rowids follow date order, so "newest matches first" walks the index backwards and
 //!   stops after one page instead of sorting every match.
 //! - `thread_links`: Message-ID hash -> thread id, the incremental union-find.
@@ -143,6 +144,23 @@ CREATE TABLE journal (
     note            TEXT
 );
 CREATE INDEX journal_state ON journal(state, id);
+"#,
+    // Rows stored by a header sync wait here (by sort_key = FTS rowid) until the bulk
+    // index build. A deleted row must leave the list whichever code path deletes it, or
+    // a new row given the same sort_key would be indexed twice; deletes are rare, so a
+    // trigger costs nothing where it matters.
+    r#"
+CREATE TABLE fts_pending (
+    sort_key INTEGER PRIMARY KEY
+);
+CREATE TRIGGER messages_unlist_pending AFTER DELETE ON messages
+BEGIN
+    DELETE FROM fts_pending WHERE sort_key = old.sort_key;
+END;
+-- FTS5 flushes its in-memory terms to a new segment whenever they pass this size (1 MB
+-- by default); a bulk build of 25,000 rows then writes fewer, larger segments and merges
+-- less. Memory stays bounded by it.
+INSERT INTO fts(fts, rank) VALUES('hashsize', 16777216);
 "#,
 ];
 

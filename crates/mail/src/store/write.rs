@@ -1,23 +1,22 @@
 //! Writes into the cache, shaped for the IMAP sync: batches keyed by (mailbox, uid).
 //!
-//! Invariants: each call is one transaction. A message row, its FTS row and its thread
-//! links are written together; the FTS row is written explicitly in the same batch
-//! (per-row triggers cost 3–4× at 300K messages). Header fields of an existing
-//! (mailbox, uid) are never rewritten, because IMAP messages are immutable under one
-//! UIDVALIDITY; an upsert of a known uid updates flags and mod-sequence only.
+//! Invariants: each call is one transaction. A message row and its thread links are
+//! written together, and so is its FTS row, written explicitly (per-row triggers cost
+//! 3–4× at 300K messages) or, for a header sync, listed for the bulk build of
+//! [`super::index`]. Header fields of an existing (mailbox, uid) are never rewritten,
+//! because IMAP messages are immutable under one UIDVALIDITY; an upsert of a known uid
+//! updates flags and mod-sequence only.
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
+use super::index::{is_pending, mark_pending, unmark_pending, write_index, IndexRow};
 use super::Store;
 use crate::error::{Context, Error, Result};
 use crate::message::MessageMeta;
-use crate::segment::for_index;
 use crate::thread::Linker;
 use crate::types::{Address, Flags, MailboxId, MailboxRole, ModSeq, Uid, UidValidity};
 
-/// Body text indexed per message; the rest is stored but not searchable.
-const MAX_INDEXED_BODY: usize = 64 * 1024;
 /// Header dates outside 1970..2100 are treated as unreadable.
 const LATEST_DATE: i64 = 4_102_444_800;
 /// Bits of `sort_key` below the date: a tiebreak among messages of the same second.
@@ -27,6 +26,13 @@ pub(crate) const SORT_SHIFT: u32 = 10;
 /// The first `sort_key` of a date; keys of one second span `1 << SORT_SHIFT` values.
 pub(crate) fn sort_key_floor(date: i64) -> i64 {
     date.clamp(0, (1 << 50) - 1) << SORT_SHIFT
+}
+
+/// Whether new rows are indexed at once or listed for the bulk build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Indexing {
+    Now,
+    Deferred,
 }
 
 /// A message to cache: what the sync fetched plus the parsed header block.
@@ -157,6 +163,25 @@ impl Store {
         mailbox: MailboxId,
         batch: &[NewMessage],
     ) -> Result<UpsertReport> {
+        self.upsert(mailbox, batch, Indexing::Now)
+    }
+
+    /// [`Store::upsert_messages`] for a header sync: new rows are listed for
+    /// [`Store::index_pending`] instead of being indexed one by one.
+    pub(crate) fn store_headers(
+        &mut self,
+        mailbox: MailboxId,
+        batch: &[NewMessage],
+    ) -> Result<UpsertReport> {
+        self.upsert(mailbox, batch, Indexing::Deferred)
+    }
+
+    fn upsert(
+        &mut self,
+        mailbox: MailboxId,
+        batch: &[NewMessage],
+        indexing: Indexing,
+    ) -> Result<UpsertReport> {
         let tx = self.conn.transaction().context("begin a message batch")?;
         let mut linker = Linker::new(&tx)?;
         let mut report = UpsertReport::default();
@@ -183,7 +208,7 @@ impl Store {
                 }
                 None => {
                     let thread = linker.link(&tx, &m.meta)?;
-                    insert(&tx, mailbox, uid, m, thread)?;
+                    insert(&tx, mailbox, uid, m, thread, indexing)?;
                     report.inserted += 1;
                 }
             }
@@ -234,9 +259,11 @@ impl Store {
                 })
                 .context("look up a removed message")?;
             if let Some((id, key)) = id {
-                tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")
-                    .and_then(|mut s| s.execute([key]))
-                    .context("remove a message from the index")?;
+                if !unmark_pending(&tx, key)? {
+                    tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")
+                        .and_then(|mut s| s.execute([key]))
+                        .context("remove a message from the index")?;
+                }
                 tx.prepare_cached("DELETE FROM messages WHERE id = ?1")
                     .and_then(|mut s| s.execute([id]))
                     .context("remove a message")?;
@@ -271,7 +298,8 @@ impl Store {
 
 fn clear(tx: &Transaction<'_>, id: MailboxId) -> Result<()> {
     tx.execute(
-        "DELETE FROM fts WHERE rowid IN (SELECT sort_key FROM messages WHERE mailbox_id = ?1)",
+        "DELETE FROM fts WHERE rowid IN (SELECT sort_key FROM messages WHERE mailbox_id = ?1 \
+         AND sort_key NOT IN (SELECT sort_key FROM fts_pending))",
         [id.0],
     )
     .context("remove a mailbox from the index")?;
@@ -298,6 +326,7 @@ fn insert(
     uid: Uid,
     m: &NewMessage,
     thread: i64,
+    indexing: Indexing,
 ) -> Result<()> {
     let meta = &m.meta;
     let date = meta
@@ -354,6 +383,9 @@ fn insert(
             .and_then(|mut s| s.execute(params![id, clean_text_body(text)]))
             .context("store a body")?;
     }
+    if indexing == Indexing::Deferred {
+        return mark_pending(tx, sort_key);
+    }
     let row = IndexRow {
         subject: &meta.subject,
         sender: meta.from.as_ref(),
@@ -397,63 +429,6 @@ fn free_sort_key(tx: &Transaction<'_>, date: i64, mailbox: MailboxId, uid: Uid) 
     .context("pick a sort key")
 }
 
-/// The columns of one FTS row, before segmentation.
-struct IndexRow<'a> {
-    subject: &'a str,
-    sender: Option<&'a Address>,
-    to: &'a [Address],
-    cc: &'a [Address],
-    body: &'a str,
-}
-
-fn addresses<'a>(list: impl IntoIterator<Item = &'a Address>) -> String {
-    let mut out = String::new();
-    for a in list {
-        if let Some(n) = &a.name {
-            out.push_str(n);
-            out.push(' ');
-        }
-        out.push_str(&a.addr);
-        out.push_str(" ; ");
-    }
-    out
-}
-
-fn write_index(tx: &Transaction<'_>, key: i64, row: &IndexRow<'_>, replace: bool) -> Result<()> {
-    if replace {
-        tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")
-            .and_then(|mut s| s.execute([key]))
-            .context("re-index a message")?;
-    }
-    let mut body = row.body;
-    if body.len() > MAX_INDEXED_BODY {
-        let mut end = MAX_INDEXED_BODY;
-        while !body.is_char_boundary(end) {
-            end -= 1;
-        }
-        body = &body[..end];
-    }
-    let sender = addresses(row.sender);
-    let to = addresses(row.to);
-    let cc = addresses(row.cc);
-    tx.prepare_cached(
-        "INSERT INTO fts(rowid, subject, sender, recipient_to, recipient_cc, body) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            key,
-            for_index(row.subject),
-            for_index(&sender),
-            for_index(&to),
-            for_index(&cc),
-            for_index(body)
-        ])
-    })
-    .context("index a message")?;
-    Ok(())
-}
-
 fn clean_text_body(text: &str) -> String {
     text.chars()
         .map(|c| if c == '\0' { ' ' } else { c })
@@ -473,10 +448,24 @@ fn write_body(
     tx.prepare_cached("UPDATE messages SET has_body = 1, has_attachment = coalesce(?1, has_attachment) WHERE id = ?2")
         .and_then(|mut s| s.execute(params![has_attachment, id]))
         .context("store a body")?;
-    type Stored = (String, Option<String>, String, String, String, i64);
-    let (subject, from_name, from_addr, to_json, cc_json, key): Stored = tx
-        .prepare_cached("SELECT subject, from_name, from_addr, to_json, cc_json, sort_key FROM messages WHERE id = ?1")
-        .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))))
+    let key: i64 = tx
+        .prepare_cached("SELECT sort_key FROM messages WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+        .context("re-index a message")?;
+    // A row waiting for the bulk build gets its body indexed by that build.
+    if is_pending(tx, key)? {
+        return Ok(());
+    }
+    type Stored = (String, Option<String>, String, String, String);
+    let (subject, from_name, from_addr, to_json, cc_json): Stored = tx
+        .prepare_cached(
+            "SELECT subject, from_name, from_addr, to_json, cc_json FROM messages WHERE id = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_row([id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+        })
         .context("re-index a message")?;
     let sender = Address {
         name: from_name,

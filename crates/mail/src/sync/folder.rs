@@ -4,6 +4,9 @@
 //! - Header batches are stored one transaction each; only after a batch is stored does
 //!   the cached UIDNEXT move past it. HIGHESTMODSEQ is saved only when the whole mailbox
 //!   is done, so flag changes missed by an interrupted run are asked for again.
+//! - Header rows are stored without their full-text rows; the index is built in bulk
+//!   before `sync_folder` returns, including what an interrupted earlier run left, so
+//!   a finished sync is fully searchable.
 //! - Bodies are fetched with `BODY.PEEK[]` only; a synced mailbox keeps its `\Seen` flags.
 
 use rusqlite::params;
@@ -252,12 +255,30 @@ pub(crate) async fn sync_folder(
             report.removed += diff_uids(conn, store, mailbox, cancel).await?;
         }
     }
+    // What this run stored, and what an interrupted earlier run left.
+    index_pending(store, name, progress)?;
     // Everything up to what SELECT (and the later search) saw is stored now.
     let seen_next = last_fetched.and_then(|u| Uid::new(u.get().saturating_add(1)));
     state.uidnext = state.uidnext.max(selected.uidnext).max(seen_next);
     state.highestmodseq = selected.highestmodseq;
     store.set_mailbox_state(mailbox, &state)?;
     Ok(report)
+}
+
+/// Builds the full-text index of every pending row, reporting it as `folder`'s.
+fn index_pending(
+    store: &mut Store,
+    folder: &str,
+    progress: &mut (dyn FnMut(SyncEvent) + Send),
+) -> Result<()> {
+    store.index_pending(&mut |done, total| {
+        progress(SyncEvent::Indexing {
+            folder: folder.to_owned(),
+            done,
+            total,
+        })
+    })?;
+    Ok(())
 }
 
 /// Fetches the bodies still missing in `name` (newest first), in batches.

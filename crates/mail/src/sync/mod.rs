@@ -133,6 +133,13 @@ pub enum SyncEvent {
         done: usize,
         total: usize,
     },
+    /// The full-text index built for the messages stored since it last caught up
+    /// (after a folder's headers, or left by an interrupted sync): `done` of `total`.
+    Indexing {
+        folder: String,
+        done: usize,
+        total: usize,
+    },
     FolderDone {
         report: FolderReport,
     },

@@ -188,7 +188,7 @@ fn write_batch(
     b: Batch,
 ) -> Result<Stored> {
     let batch: Vec<NewMessage> = b.fetched.into_iter().filter_map(new_message).collect();
-    let done = store.upsert_messages(mailbox, &batch)?;
+    let done = store.store_headers(mailbox, &batch)?;
     if let Some(last) = b.last {
         state.uidnext = Uid::new(last.get().saturating_add(1)).max(state.uidnext);
         store.set_mailbox_state(mailbox, state)?;

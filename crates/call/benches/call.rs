@@ -298,28 +298,62 @@ async fn main() {
             c.p95_ms / r.p95_ms
         );
     }
-    for n in [10usize, 20, 40, 80, 160] {
-        let report = loadtest::run(LoadConfig {
-            server: lab.ws_url(),
-            room: None,
-            admin_key: Some(lab.admin_key().into()),
-            participants: n + 1,
-            publishers: 1,
-            bind_ip: lab.peer_ip().into(),
-            hold: Duration::from_secs(1),
-            deadline: Duration::from_secs(30),
-            samples: Arc::clone(&samples),
-        })
-        .await
-        .unwrap();
-        println!(
-            "subscribers {n:>4}: join {}  first RTP {}  failures {}",
-            ms(&report.join),
-            ms(&report.first_rtp),
-            report.failures.len()
-        );
-        if report.join.p95_ms > 1000.0 || !report.failures.is_empty() {
+    // Doubling steps up to a bound, so the run always ends; raise it to look further. Once a
+    // step holds no longer (join p95 > 1 s or a failure), bisect between the last two steps.
+    let max: usize = std::env::var("CALL_BENCH_MAX_SUBSCRIBERS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(640);
+    let (mut held, mut broke) = (0usize, None);
+    let mut n = 10usize;
+    while n <= max {
+        if holds(&lab, &samples, n).await {
+            held = n;
+            n *= 2;
+        } else {
+            broke = Some(n);
             break;
         }
     }
+    while let Some(bad) = broke {
+        let mid = (held + bad) / 2;
+        if bad - held <= bad / 8 || mid == held {
+            break;
+        }
+        if holds(&lab, &samples, mid).await {
+            held = mid;
+        } else {
+            broke = Some(mid);
+        }
+    }
+    match broke {
+        Some(bad) => {
+            println!("largest subscriber count holding join p95 <= 1 s: {held} (not {bad})")
+        }
+        None => println!("join p95 stayed <= 1 s up to the bound of {held} subscribers"),
+    }
+}
+
+/// Joins `n` subscribers to one publisher at once; true when join p95 <= 1 s with no failure.
+async fn holds(lab: &JanusLab, samples: &Arc<MediaSamples>, n: usize) -> bool {
+    let report = loadtest::run(LoadConfig {
+        server: lab.ws_url(),
+        room: None,
+        admin_key: Some(lab.admin_key().into()),
+        participants: n + 1,
+        publishers: 1,
+        bind_ip: lab.peer_ip().into(),
+        hold: Duration::from_secs(1),
+        deadline: Duration::from_secs(30),
+        samples: Arc::clone(samples),
+    })
+    .await
+    .unwrap();
+    println!(
+        "subscribers {n:>4}: join {}  first RTP {}  failures {}",
+        ms(&report.join),
+        ms(&report.first_rtp),
+        report.failures.len()
+    );
+    report.join.p95_ms <= 1000.0 && report.failures.is_empty()
 }

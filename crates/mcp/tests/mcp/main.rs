@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod coverage;
 mod lab;
 mod reads;
 mod writes;

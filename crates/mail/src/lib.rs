@@ -42,7 +42,7 @@ pub use imap::{Capabilities, Connection, ListedFolder, Selected};
 pub use journal::{
     replay, ChangeKind, EntryState, JournalEntry, ReplayNote, ReplayOutcome, ReplayReport,
 };
-pub use message::{parse_headers, parse_message, MessageMeta, ParsedMessage};
+pub use message::{full_text, parse_headers, parse_message, MessageMeta, ParsedMessage};
 pub use query::{parse as parse_query, Query, QueryError, SearchOrder};
 pub use sort::{
     apply_sort_plan, plan_sort, ApplyOptions, ApplyReport, PlanState, PlannedMove, Rule, RuleSet,

@@ -235,10 +235,36 @@ impl Bridge {
             .max_body_bytes
             .unwrap_or(answer::BODY_BYTES)
             .clamp(1, answer::MAX_BODY_BYTES);
-        let body = m
+        let offset = a.body_offset.unwrap_or(0);
+        let mut body = m
             .body_text
             .as_deref()
-            .map(|t| answer::slice(t, a.body_offset.unwrap_or(0), max));
+            .map(|t| answer::slice(t, offset, max));
+        // The cache keeps the first MAX_BODY_BYTES of a body; reading past that needs the
+        // message itself, fetched with BODY.PEEK so it stays unread.
+        let cut_by_cache = m
+            .body_text
+            .as_deref()
+            .is_some_and(|t| t.len() + 4 >= mailcall_mail::message::MAX_BODY_BYTES);
+        if cut_by_cache
+            && offset.saturating_add(u64::from(max))
+                > m.body_text.as_deref().map_or(0, |t| t.len() as u64)
+        {
+            match self.fetch_raw(&m).await {
+                Ok(raw) => {
+                    if let Some(full) = mailcall_mail::full_text(&raw) {
+                        body = Some(answer::slice(&full, offset, max));
+                    }
+                }
+                Err(e) => {
+                    body_note = Some(format!(
+                        "the cache holds only the first {} bytes of this body and the rest could not be fetched: {e}. {}",
+                        mailcall_mail::message::MAX_BODY_BYTES,
+                        e.advice()
+                    ))
+                }
+            }
+        }
         let s = &m.summary;
         Ok(answer::untrusted(json!({
             "message_id": s.id.0,

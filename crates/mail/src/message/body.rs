@@ -12,6 +12,17 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// `None` when the input was a header block with no body at all.
 pub(crate) fn text(msg: &Message<'_>) -> Option<String> {
+    text_up_to(msg, MAX_BODY_BYTES)
+}
+
+/// The whole body text of a raw message, without the cache's cap: for reading a long
+/// message past what the cache keeps. `None` when there is no body.
+pub fn full_text(raw: &[u8]) -> Option<String> {
+    let msg = mail_parser::MessageParser::default().parse(raw)?;
+    text_up_to(&msg, usize::MAX)
+}
+
+fn text_up_to(msg: &Message<'_>, limit: usize) -> Option<String> {
     let raw = msg.raw_message();
     let body_start = msg.root_part().raw_body_offset() as usize;
     if raw
@@ -30,11 +41,11 @@ pub(crate) fn text(msg: &Message<'_>) -> Option<String> {
             out.push('\n');
         }
         push_clean(&mut out, &part);
-        if out.len() >= MAX_BODY_BYTES {
+        if out.len() >= limit {
             break;
         }
     }
-    truncate(&mut out, MAX_BODY_BYTES);
+    truncate(&mut out, limit);
     Some(out)
 }
 

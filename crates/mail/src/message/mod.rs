@@ -13,6 +13,7 @@ use mail_parser::{Addr, HeaderValue, MessageParser, MimeHeaders};
 use serde::{Deserialize, Serialize};
 
 pub use automated::is_no_reply_address;
+pub use body::{full_text, MAX_BODY_BYTES};
 
 use crate::digest::fnv1a64;
 use crate::types::Address;

@@ -225,6 +225,7 @@ async fn bad_arguments_and_refused_writes_are_tool_errors() {
         json!([
             {"tool": "get_message", "args": {"message_id": big_id}},
             {"tool": "get_message", "args": {"message_id": big_id, "body_offset": 20000}},
+            {"tool": "get_message", "args": {"message_id": big_id, "body_offset": 4_000_000, "max_body_bytes": 1000}},
         ]),
     );
     let first = &ok(&out, 0)["body"];
@@ -238,6 +239,20 @@ async fn bad_arguments_and_refused_writes_are_tool_errors() {
     assert!(ok(&out, 0)["size"].as_u64().unwrap() > 5_000_000);
     assert_eq!(first["next_offset"], 20000);
     assert_eq!(ok(&out, 1)["body"]["offset"], 20000);
+    // Past the cache's cut the continuation reads the message from the server.
+    let far = &ok(&out, 2)["body"];
+    assert_eq!(far["offset"], 4_000_000, "{far:#}");
+    assert_eq!(far["returned_bytes"], 1000, "{far:#}");
+    let total = far["total_bytes"].as_u64().unwrap();
+    assert!(total > 5_000_000, "{far:#}");
+    assert!(far["untrusted_text"].as_str().unwrap().contains("ipsum"));
+    let out = stdio(
+        &s,
+        json!([{"tool": "get_message", "args": {"message_id": big_id, "body_offset": total - 10}}]),
+    );
+    let last = &ok(&out, 0)["body"];
+    assert_eq!(last["truncated"], false, "{last:#}");
+    assert_eq!(last["returned_bytes"], 10, "{last:#}");
 }
 
 /// A 5 MB plain-text message.

@@ -1,26 +1,62 @@
-//! The Janus Admin API over HTTP (`/admin`, Janus docs "Admin/Monitor API"): server info,
-//! sessions and handles, draining (`accept_new_sessions`), timeouts, packet captures and stored
-//! tokens.
+//! The Janus Admin API (Janus docs "Admin/Monitor API") over HTTP (`/admin`) or WebSocket
+//! (subprotocol `janus-admin-protocol`): server info, sessions and handles, draining
+//! (`accept_new_sessions`), timeouts, packet captures and stored tokens.
 //!
-//! Invariants: every request carries `admin_secret` and a fresh transaction; session- and
-//! handle-scoped requests go to `/admin/<session>[/<handle>]`, as the HTTP transport wants.
-//! A Janus error becomes [`Error::Janus`] with its typed code. A connection that Janus closed
-//! after a restart fails once with a transient error; [`crate::Backoff::retry`] absorbs it.
+//! Invariants: every request carries `admin_secret` and a fresh transaction. Over HTTP, session-
+//! and handle-scoped requests go to `/admin/<session>[/<handle>]`, as the HTTP transport wants;
+//! over WebSocket they carry `session_id`/`handle_id` in the body, and the one reply Janus sends
+//! per request is matched by its transaction. A Janus error becomes [`Error::Janus`] with its
+//! typed code. A connection that Janus closed after a restart fails once with a transient error;
+//! [`crate::Backoff::retry`] absorbs it (the WebSocket is reopened on the next request).
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::error::{Error, Result};
 use crate::id::{HandleId, SessionId};
 use crate::message::{Incoming, Known};
 
+/// The admin WebSocket subprotocol; Janus refuses the upgrade without it.
+const WS_SUBPROTOCOL: &str = "janus-admin-protocol";
+/// How long opening the admin WebSocket or waiting for one reply may take, so a wedged server
+/// fails the request instead of hanging it.
+const WS_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
 /// A client of one server's Admin API.
 #[derive(Debug, Clone)]
 pub struct Admin {
-    client: reqwest::Client,
+    transport: AdminTransport,
     url: String,
     secret: String,
+}
+
+#[derive(Clone)]
+enum AdminTransport {
+    Http(reqwest::Client),
+    /// Opened on first use and after a failure. The lock also serialises requests, so the next
+    /// message with our transaction is the reply.
+    WebSocket(Arc<Mutex<Option<Socket>>>),
+}
+
+impl std::fmt::Debug for AdminTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdminTransport::Http(_) => f.write_str("Http"),
+            AdminTransport::WebSocket(_) => f.write_str("WebSocket"),
+        }
+    }
 }
 
 /// A stored token and the plugins it may use.
@@ -32,11 +68,26 @@ pub struct StoredToken {
 }
 
 impl Admin {
-    /// `url` is the admin endpoint (`http://host:7088/admin`).
+    /// Over HTTP; `url` is the admin endpoint (`http://host:7088/admin`).
     pub fn new(url: &str, secret: &str) -> Self {
+        Self::http(url, secret)
+    }
+
+    /// Over HTTP; `url` is the admin endpoint (`http://host:7088/admin`).
+    pub fn http(url: &str, secret: &str) -> Self {
         Self {
-            client: reqwest::Client::new(),
+            transport: AdminTransport::Http(reqwest::Client::new()),
             url: url.trim_end_matches('/').to_owned(),
+            secret: secret.to_owned(),
+        }
+    }
+
+    /// Over WebSocket; `url` is the admin WebSocket (`ws://host:7188`). Nothing is opened until
+    /// the first request.
+    pub fn websocket(url: &str, secret: &str) -> Self {
+        Self {
+            transport: AdminTransport::WebSocket(Arc::new(Mutex::new(None))),
+            url: url.to_owned(),
             secret: secret.to_owned(),
         }
     }
@@ -59,26 +110,20 @@ impl Admin {
             json!(format!("admin-{:016x}", rand::random::<u64>())),
         );
         body.insert("admin_secret".into(), json!(self.secret));
-        let mut url = self.url.clone();
-        if let Some(s) = session {
-            url.push_str(&format!("/{s}"));
-            if let Some(h) = handle {
-                url.push_str(&format!("/{h}"));
+        let value = match &self.transport {
+            AdminTransport::Http(client) => {
+                self.call_http(client, verb, session, handle, body).await?
             }
-        }
-        let lost = |e: reqwest::Error| Error::TransportLost {
-            url: url.clone(),
-            doing: format!("sending admin request {verb}"),
-            source: Some(e.into()),
+            AdminTransport::WebSocket(socket) => {
+                if let Some(s) = session {
+                    body.insert("session_id".into(), json!(s));
+                    if let Some(h) = handle {
+                        body.insert("handle_id".into(), json!(h));
+                    }
+                }
+                self.call_ws(socket, verb, body).await?
+            }
         };
-        let response = self
-            .client
-            .post(&url)
-            .json(&body)
-            .send()
-            .await
-            .map_err(lost)?;
-        let value: Value = response.json().await.map_err(lost)?;
         match Incoming::parse(value.clone()) {
             Incoming::Known(Known::Error { error, .. }) => {
                 Err(Error::janus(verb, error.code, error.reason))
@@ -91,6 +136,132 @@ impl Admin {
                     answer: other,
                 }),
             },
+        }
+    }
+
+    async fn call_http(
+        &self,
+        client: &reqwest::Client,
+        verb: &str,
+        session: Option<SessionId>,
+        handle: Option<HandleId>,
+        body: Map<String, Value>,
+    ) -> Result<Value> {
+        let mut url = self.url.clone();
+        if let Some(s) = session {
+            url.push_str(&format!("/{s}"));
+            if let Some(h) = handle {
+                url.push_str(&format!("/{h}"));
+            }
+        }
+        let lost = |e: reqwest::Error| Error::TransportLost {
+            url: url.clone(),
+            doing: format!("sending admin request {verb}"),
+            source: Some(e.into()),
+        };
+        let response = client.post(&url).json(&body).send().await.map_err(lost)?;
+        response.json().await.map_err(lost)
+    }
+
+    async fn call_ws(
+        &self,
+        socket: &Mutex<Option<Socket>>,
+        verb: &str,
+        body: Map<String, Value>,
+    ) -> Result<Value> {
+        let mut guard = socket.lock().await;
+        let ws = match guard.take() {
+            Some(ws) => ws,
+            None => self.open_ws().await?,
+        };
+        let transaction = body.get("transaction").cloned();
+        let (ws, outcome) = self.exchange_ws(ws, verb, body, transaction).await;
+        // A socket that failed mid-request may hold a stale reply; only a clean one is reused.
+        if outcome.is_ok() {
+            *guard = Some(ws);
+        }
+        outcome
+    }
+
+    async fn open_ws(&self) -> Result<Socket> {
+        let connect_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::Connect {
+            url: self.url.clone(),
+            source,
+        };
+        let mut request = self
+            .url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| connect_error(e.into()))?;
+        let protocol = WS_SUBPROTOCOL.parse().map_err(
+            |e: tokio_tungstenite::tungstenite::http::header::InvalidHeaderValue| {
+                connect_error(e.into())
+            },
+        )?;
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", protocol);
+        let (ws, _) = tokio::time::timeout(WS_TIMEOUT, tokio_tungstenite::connect_async(request))
+            .await
+            .map_err(|e| connect_error(e.into()))?
+            .map_err(|e| connect_error(e.into()))?;
+        Ok(ws)
+    }
+
+    /// Sends one request and reads until the message carrying its transaction; hands the
+    /// socket back either way so the caller decides whether to keep it.
+    async fn exchange_ws(
+        &self,
+        mut ws: Socket,
+        verb: &str,
+        body: Map<String, Value>,
+        transaction: Option<Value>,
+    ) -> (Socket, Result<Value>) {
+        let lost = |doing: String, source: Option<Box<dyn std::error::Error + Send + Sync>>| {
+            Error::TransportLost {
+                url: self.url.clone(),
+                doing,
+                source,
+            }
+        };
+        let text = Value::Object(body).to_string();
+        if let Err(e) = ws.send(Message::text(text)).await {
+            let err = lost(format!("sending admin request {verb}"), Some(e.into()));
+            return (ws, Err(err));
+        }
+        let waiting = format!("waiting for the answer to admin request {verb}");
+        let deadline = tokio::time::Instant::now() + WS_TIMEOUT;
+        loop {
+            let next = match tokio::time::timeout_at(deadline, ws.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    let err = Error::Timeout {
+                        request: verb.to_owned(),
+                        timeout: WS_TIMEOUT,
+                    };
+                    return (ws, Err(err));
+                }
+            };
+            let text = match next {
+                Some(Ok(Message::Text(text))) => text,
+                Some(Ok(Message::Close(_))) | None => return (ws, Err(lost(waiting, None))),
+                // Pings are answered by tungstenite itself; nothing else carries a reply.
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return (ws, Err(lost(waiting, Some(e.into())))),
+            };
+            let value: Value = match serde_json::from_str(text.as_str()) {
+                Ok(value) => value,
+                Err(source) => {
+                    let err = Error::Decode {
+                        request: verb.to_owned(),
+                        source,
+                    };
+                    return (ws, Err(err));
+                }
+            };
+            if value.get("transaction") == transaction.as_ref() {
+                return (ws, Ok(value));
+            }
         }
     }
 

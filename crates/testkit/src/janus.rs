@@ -1,5 +1,5 @@
 //! A real Janus 1.1.2 (Debian `janus`) inside its own [`NetNs`], with the HTTP and WebSocket
-//! transports, the HTTP admin API and the videoroom plugin only.
+//! transports, the admin API over HTTP and WebSocket, and the videoroom plugin only.
 //!
 //! Invariants:
 //! - The configuration is written from scratch into a temp dir, not copied from /etc/janus, so
@@ -7,10 +7,11 @@
 //!   plugin, transport, logger and event handler found in the library folder is listed under
 //!   `disable`, so startup is fast and nothing else listens.
 //! - Janus binds and gathers ICE candidates on the namespace's `10.77.<k>.1` only: HTTP on
-//!   8088 (`/janus`), WebSocket on 8188 (`janus-protocol`), admin on 7088 (`/admin`). Fixed
-//!   ports are safe because every lab has its own namespace.
-//! - Ready means `GET /janus/info` answers `server_info` and the WebSocket port accepts; there is
-//!   no fixed sleep. Start failures carry the tail of the Janus log.
+//!   8088 (`/janus`), WebSocket on 8188 (`janus-protocol`), admin on 7088 (`/admin`) and admin
+//!   WebSocket on 7188 (`janus-admin-protocol`). Fixed ports are safe because every lab has its
+//!   own namespace.
+//! - Ready means `GET /janus/info` answers `server_info` and both WebSocket ports accept; there
+//!   is no fixed sleep. Start failures carry the tail of the Janus log.
 //! - [`JanusLab::restart`] keeps the namespace, addresses and configuration, so clients see the
 //!   same server come back (without its sessions, as after a real crash).
 
@@ -30,6 +31,7 @@ use crate::process::{require_binary, run, Daemon};
 const HTTP_PORT: u16 = 8088;
 const WS_PORT: u16 = 8188;
 const ADMIN_PORT: u16 = 7088;
+const ADMIN_WS_PORT: u16 = 7188;
 const ADMIN_SECRET: &str = "mailcall-admin-secret";
 const ADMIN_KEY: &str = "mailcall-room-admin-key";
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -158,6 +160,11 @@ impl JanusLab {
     /// `http://10.77.<k>.1:7088/admin`
     pub fn admin_url(&self) -> String {
         format!("http://{}:{ADMIN_PORT}/admin", self.netns.inside_ip())
+    }
+
+    /// `ws://10.77.<k>.1:7188` (subprotocol `janus-admin-protocol`).
+    pub fn admin_ws_url(&self) -> String {
+        format!("ws://{}:{ADMIN_WS_PORT}", self.netns.inside_ip())
     }
 
     /// The `admin_secret` the admin API requires.
@@ -296,6 +303,7 @@ impl JanusLab {
             .arg("--debug-timestamps");
         let mut daemon = Daemon::spawn("janus", command, &self.log_path())?;
         let (http_addr, ws_addr) = (self.addr(HTTP_PORT), self.addr(WS_PORT));
+        let admin_ws_addr = self.addr(ADMIN_WS_PORT);
         daemon.wait_ready(READY_TIMEOUT, || {
             let body = http(http_addr, "GET", "/janus/info", None)?;
             let info: Value = serde_json::from_str(&body)?;
@@ -303,6 +311,7 @@ impl JanusLab {
                 return Ok(false);
             }
             TcpStream::connect_timeout(&ws_addr, IO_TIMEOUT)?;
+            TcpStream::connect_timeout(&admin_ws_addr, IO_TIMEOUT)?;
             Ok(true)
         })?;
         self.daemon = Some(daemon);
@@ -411,7 +420,8 @@ fn write_config(dir: &Path, lib: &Path, ip: Ipv4Addr, options: &JanusBuilder) ->
     let ws_transport = format!(
         "general: {{\n\tjson = \"indented\"\n\tws = true\n\tws_port = {WS_PORT}\n\
          \tws_ip = \"{ip}\"\n\twss = false\n}}\n\
-         admin: {{\n\tadmin_ws = false\n\tadmin_wss = false\n}}\n"
+         admin: {{\n\tadmin_ws = true\n\tadmin_ws_port = {ADMIN_WS_PORT}\n\
+         \tadmin_ws_ip = \"{ip}\"\n\tadmin_wss = false\n}}\n"
     );
     let videoroom = format!("general: {{\n\tadmin_key = {}\n}}\n", quoted(ADMIN_KEY)?);
     let files = [

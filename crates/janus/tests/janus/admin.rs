@@ -1,17 +1,39 @@
-//! The Admin API against the real Janus, inspecting sessions made over both transports.
+//! The Admin API over both of its transports against the real Janus, inspecting sessions made
+//! over both core transports.
 
+use futures::{SinkExt, StreamExt};
 use mailcall_janus::admin::Admin;
 use mailcall_janus::{Backoff, JanusCode};
 use mailcall_testkit::janus::JanusLab;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::{connect, start, BOTH};
+use crate::common::{connect, start, Via, BOTH};
+
+/// An admin client of `lab` over `via`, with `secret`.
+fn admin(lab: &JanusLab, via: Via, secret: &str) -> Admin {
+    match via {
+        Via::Ws => Admin::websocket(&lab.admin_ws_url(), secret),
+        Via::Http => Admin::http(&lab.admin_url(), secret),
+    }
+}
 
 #[tokio::test]
-async fn admin_requests_round_trip() {
+async fn admin_requests_round_trip_over_ws() {
+    admin_requests_round_trip(Via::Ws).await;
+}
+
+#[tokio::test]
+async fn admin_requests_round_trip_over_http() {
+    admin_requests_round_trip(Via::Http).await;
+}
+
+async fn admin_requests_round_trip(admin_via: Via) {
     let Some(lab) = start(JanusLab::builder().token_auth()) else {
         return;
     };
-    let admin = Admin::new(&lab.admin_url(), lab.admin_secret());
+    let admin = admin(&lab, admin_via, lab.admin_secret());
     let info = admin.info().await.unwrap();
     assert_eq!(info["version_string"], "1.1.2");
 
@@ -86,7 +108,7 @@ async fn admin_requests_round_trip() {
         .unwrap()
         .iter()
         .any(|t| t.token == "tok-a"));
-    let wrong = Admin::new(&lab.admin_url(), "wrong")
+    let wrong = self::admin(&lab, admin_via, "wrong")
         .list_sessions()
         .await
         .unwrap_err();
@@ -94,18 +116,44 @@ async fn admin_requests_round_trip() {
 }
 
 #[tokio::test]
+async fn admin_ws_without_the_secret_is_unauthorized() {
+    let Some(lab) = start(JanusLab::builder()) else {
+        return;
+    };
+    let mut request = lab.admin_ws_url().into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "janus-admin-protocol".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let ask = json!({ "janus": "list_sessions", "transaction": "no-secret" });
+    ws.send(Message::text(ask.to_string())).await.unwrap();
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+        .await
+        .expect("an answer within 5 s")
+        .expect("the socket stays open")
+        .unwrap();
+    let reply: Value = serde_json::from_str(reply.to_text().unwrap()).unwrap();
+    assert_eq!(reply["janus"], "error", "{reply}");
+    assert_eq!(reply["transaction"], "no-secret", "{reply}");
+    assert_eq!(reply["error"]["code"], 403, "{reply}");
+}
+
+#[tokio::test]
 async fn admin_survives_a_restart_with_one_retry() {
     let Some(mut lab) = start(JanusLab::builder()) else {
         return;
     };
-    let admin = Admin::new(&lab.admin_url(), lab.admin_secret());
-    admin.list_sessions().await.unwrap();
-    lab.restart().unwrap();
-    // The pooled connection died with the old process: a transient error, retried once.
-    let sessions = Backoff::default()
-        .retry(|| admin.list_sessions())
-        .await
-        .unwrap();
-    assert!(sessions.is_empty());
+    for via in BOTH {
+        let admin = admin(&lab, via, lab.admin_secret());
+        admin.list_sessions().await.unwrap();
+        lab.restart().unwrap();
+        // The open connection died with the old process: a transient error, retried once.
+        let sessions = Backoff::default()
+            .retry(|| admin.list_sessions())
+            .await
+            .unwrap();
+        assert!(sessions.is_empty(), "{via:?}");
+    }
     let _ = connect;
 }

@@ -422,7 +422,7 @@ fn namespace_holds_only_loopback_and_its_subnet() {
         ports.push(port.to_owned());
     }
     ports.sort();
-    assert_eq!(ports, ["7088", "8088", "8188"]);
+    assert_eq!(ports, ["7088", "7188", "8088", "8188"]);
 
     let outside = run(Command::new("ip").args(["-o", "addr", "show", "dev", &ns.outside_link()]))
         .expect("outside link");

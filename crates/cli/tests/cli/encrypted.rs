@@ -2,67 +2,17 @@
 //! file whose key lives only in the keyring; search works through the CLI, the file holds no
 //! plaintext, and the store refuses to open it without the key or with another key.
 
+use crate::{add_account, fixture_lab, ok_json, set_password};
 use mailcall_mail::{CacheKey, Store};
-use mailcall_testkit::dovecot::DovecotLab;
-use mailcall_testkit::fixture::Fixture;
-
-use crate::{cli, ok_json, PASSWORD};
 
 #[tokio::test]
 async fn encrypted_cache_syncs_searches_and_stays_unreadable_without_its_key() {
-    let mut lab = DovecotLab::builder()
-        .user("alice", PASSWORD)
-        .build()
-        .expect("lab");
-    let manifest = Fixture::new(22)
-        .messages(120)
-        .write_maildir_with_manifest(
-            &lab.maildir("alice"),
-            &lab.maildir("alice").join("../manifest.json"),
-        )
-        .expect("fixture");
-    lab.fix_ownership().expect("ownership");
-    lab.start().expect("lab starts");
+    let (lab, manifest) = fixture_lab(22, 120);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, lab.cert_pem()).expect("ca");
     let name = format!("enc-{}", std::process::id());
-    let port = lab.imaps_port().to_string();
-    let cache = dir.path().join("cache.sqlite");
-    let cache_arg = cache.to_str().expect("utf-8 path").to_owned();
-    let ca_arg = ca.to_str().expect("utf-8 path").to_owned();
-    ok_json(
-        &config,
-        &[
-            "account",
-            "add",
-            &name,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            "alice",
-            "--address",
-            "me@corp.example",
-            "--ca-file",
-            &ca_arg,
-            "--cache-path",
-            &cache_arg,
-            "--encrypt-cache",
-        ],
-    );
-    let set = cli(
-        &config,
-        &["account", "set-password", &name],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert!(
-        set.status.success(),
-        "{}",
-        String::from_utf8_lossy(&set.stderr)
-    );
+    let (paths, _) = add_account(&lab, dir.path(), &name, &["--encrypt-cache"]);
+    let (config, cache) = (paths.config, paths.cache);
+    set_password(&config, &name);
     ok_json(&config, &["sync", "--bodies", "--batch", "40"]);
 
     let needle = manifest.needle.expect("needle");

@@ -10,12 +10,12 @@ mod encrypted;
 mod sort;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use mailcall_mail::Keyring;
 use mailcall_testkit::dovecot::DovecotLab;
-use mailcall_testkit::fixture::Fixture;
+use mailcall_testkit::fixture::{Fixture, Manifest};
 use mailcall_testkit::keyring::KeyringLab;
 use serde_json::Value;
 
@@ -53,14 +53,14 @@ fn ok_json(config: &Path, args: &[&str]) -> Value {
         .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {stderr}"))
 }
 
-#[tokio::test]
-async fn account_sync_search_show_and_remove() {
+/// A Dovecot lab serving `n` fixture messages to user `alice`, with the fixture's manifest.
+fn fixture_lab(seed: u64, n: u64) -> (DovecotLab, Manifest) {
     let mut lab = DovecotLab::builder()
         .user("alice", PASSWORD)
         .build()
         .expect("lab");
-    let manifest = Fixture::new(21)
-        .messages(200)
+    let manifest = Fixture::new(seed)
+        .messages(n)
         .write_maildir_with_manifest(
             &lab.maildir("alice"),
             &lab.maildir("alice").join("../manifest.json"),
@@ -68,36 +68,73 @@ async fn account_sync_search_show_and_remove() {
         .expect("fixture");
     lab.fix_ownership().expect("ownership");
     lab.start().expect("lab starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, lab.cert_pem()).expect("ca");
-    let name = format!("cli-{}", std::process::id());
-    let port = lab.imaps_port().to_string();
-    let cache = dir.path().join("cache.sqlite");
+    (lab, manifest)
+}
 
-    let added = ok_json(
-        &config,
-        &[
-            "account",
-            "add",
-            &name,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--security",
-            "tls",
-            "--user",
-            "alice",
-            "--address",
-            "me@corp.example",
-            "--ca-file",
-            ca.to_str().unwrap(),
-            "--cache-path",
-            cache.to_str().unwrap(),
-        ],
+/// Where an account's files live in a test: config, trusted CA and cache, in `dir`.
+struct Paths {
+    config: PathBuf,
+    ca: PathBuf,
+    cache: PathBuf,
+}
+
+/// Adds account `name` for the lab (implicit TLS, the lab's certificate trusted) with
+/// `extra` options, and returns the CLI's answer.
+fn add_account(lab: &DovecotLab, dir: &Path, name: &str, extra: &[&str]) -> (Paths, Value) {
+    let paths = Paths {
+        config: dir.join("config.toml"),
+        ca: dir.join("ca.pem"),
+        cache: dir.join("cache.sqlite"),
+    };
+    std::fs::write(&paths.ca, lab.cert_pem()).expect("ca");
+    let port = lab.imaps_port().to_string();
+    let ca = paths.ca.to_str().expect("utf-8 path").to_owned();
+    let cache = paths.cache.to_str().expect("utf-8 path").to_owned();
+    let mut args = vec![
+        "account",
+        "add",
+        name,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "tls",
+        "--user",
+        "alice",
+        "--address",
+        "me@corp.example",
+        "--ca-file",
+        &ca,
+        "--cache-path",
+        &cache,
+    ];
+    args.extend_from_slice(extra);
+    let added = ok_json(&paths.config, &args);
+    (paths, added)
+}
+
+/// Stores the lab password for `name` through stdin, as a user would type it.
+fn set_password(config: &Path, name: &str) {
+    let set = cli(
+        config,
+        &["account", "set-password", name],
+        Some(&format!("{PASSWORD}\n")),
     );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+}
+
+#[tokio::test]
+async fn account_sync_search_show_and_remove() {
+    let (lab, manifest) = fixture_lab(21, 200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = format!("cli-{}", std::process::id());
+    let (paths, added) = add_account(&lab, dir.path(), &name, &[]);
+    let config = paths.config;
     assert_eq!(added["name"], name.as_str());
 
     // A wrong password is refused by the server and never stored.
@@ -113,16 +150,7 @@ async fn account_sync_search_show_and_remove() {
     let listed = ok_json(&config, &["account", "list"]);
     assert_eq!(listed[0]["has_password"], false);
 
-    let set = cli(
-        &config,
-        &["account", "set-password", &name],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert!(
-        set.status.success(),
-        "{}",
-        String::from_utf8_lossy(&set.stderr)
-    );
+    set_password(&config, &name);
     let listed = ok_json(&config, &["account", "list"]);
     assert_eq!(listed[0]["has_password"], true);
     let text = std::fs::read_to_string(&config).expect("config");

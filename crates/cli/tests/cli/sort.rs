@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 
 use mailcall_mail::{parse_headers, Account, Connection, Password, Store};
 use mailcall_testkit::dovecot::DovecotLab;
-use mailcall_testkit::fixture::Fixture;
 use mailcall_testkit::keyring::KeyringLab;
 use serde_json::Value;
 
-use super::{cli, ok_json, PASSWORD};
+use super::{add_account, fixture_lab, ok_json, set_password, Paths, PASSWORD};
 
 struct Setup {
     lab: DovecotLab,
@@ -25,57 +24,12 @@ struct Setup {
 
 /// A lab with `n` fixture messages, an account for it in a fresh config, synced.
 fn setup(seed: u64, n: u64, name: &str) -> Setup {
-    let mut lab = DovecotLab::builder()
-        .user("alice", PASSWORD)
-        .build()
-        .expect("lab");
-    Fixture::new(seed)
-        .messages(n)
-        .write_maildir(&lab.maildir("alice"))
-        .expect("fixture");
-    lab.fix_ownership().expect("ownership");
-    lab.start().expect("lab starts");
+    let (lab, _) = fixture_lab(seed, n);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, lab.cert_pem()).expect("ca");
-    let cache = dir.path().join("cache.sqlite");
     let name = format!("{name}-{}", std::process::id());
-    let port = lab.imaps_port().to_string();
-    let ca_arg = ca.to_str().expect("utf-8").to_owned();
-    let cache_arg = cache.to_str().expect("utf-8").to_owned();
-    ok_json(
-        &config,
-        &[
-            "account",
-            "add",
-            &name,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--security",
-            "tls",
-            "--user",
-            "alice",
-            "--address",
-            "me@corp.example",
-            "--ca-file",
-            &ca_arg,
-            "--cache-path",
-            &cache_arg,
-        ],
-    );
-    let set = cli(
-        &config,
-        &["account", "set-password", &name],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert!(
-        set.status.success(),
-        "{}",
-        String::from_utf8_lossy(&set.stderr)
-    );
+    let (paths, _) = add_account(&lab, dir.path(), &name, &[]);
+    let Paths { config, ca, cache } = paths;
+    set_password(&config, &name);
     ok_json(&config, &["sync"]);
     let mut account = Account::new(&name, "127.0.0.1", "alice");
     account.port = Some(lab.imaps_port());

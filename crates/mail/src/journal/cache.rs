@@ -7,15 +7,10 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::mailbox_row;
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use crate::message::ParsedMessage;
-use crate::segment::for_index;
-use crate::store::sort_key_floor;
-use crate::thread::Linker;
-use crate::types::{Address, Flags, Uid};
-
-/// Bits of `sort_key` below the date, as the store lays them out.
-const SORT_SPAN: i64 = 1 << 10;
+use crate::store::NewMessage;
+use crate::types::{Flags, MailboxId, Uid};
 
 /// The row (id) of `uid` in mailbox `name`.
 fn row_at(tx: &Transaction<'_>, name: &str, uid: u32) -> Result<Option<i64>> {
@@ -137,41 +132,7 @@ pub(crate) fn settle_provisional(
     Ok(())
 }
 
-/// A `sort_key` for `date` not yet taken, below every key when the second is full.
-fn free_sort_key(tx: &Transaction<'_>, date: i64, seed: u64) -> Result<i64> {
-    let base = sort_key_floor(date);
-    let mut taken = tx
-        .prepare_cached("SELECT 1 FROM messages WHERE sort_key = ?1")
-        .context("pick a sort key")?;
-    let start = (seed % SORT_SPAN as u64) as i64;
-    for i in 0..SORT_SPAN {
-        let key = base + (start + i) % SORT_SPAN;
-        if !taken.exists([key]).context("pick a sort key")? {
-            return Ok(key);
-        }
-    }
-    tx.query_row(
-        "SELECT coalesce(min(sort_key), 0) - 1 FROM messages",
-        [],
-        |r| r.get(0),
-    )
-    .context("pick a sort key")
-}
-
-fn addresses<'a>(list: impl IntoIterator<Item = &'a Address>) -> String {
-    let mut out = String::new();
-    for a in list {
-        if let Some(n) = &a.name {
-            out.push_str(n);
-            out.push(' ');
-        }
-        out.push_str(&a.addr);
-        out.push_str(" ; ");
-    }
-    out
-}
-
-/// Inserts a message written locally (a draft) with its index row and thread link.
+/// Inserts a message written locally (a draft) through the store's own insert path.
 pub(crate) fn insert_local(
     tx: &Transaction<'_>,
     mailbox_id: i64,
@@ -180,70 +141,15 @@ pub(crate) fn insert_local(
     parsed: &ParsedMessage,
     size: usize,
 ) -> Result<()> {
-    let meta = &parsed.meta;
-    let date = meta.date.unwrap_or(0);
-    let seed = crate::digest::fnv1a64(meta.message_id.as_bytes());
-    let sort_key = free_sort_key(tx, date, seed)?;
-    let thread = Linker::new(tx)?.link(tx, meta)?;
-    let (from_name, from_addr, from_domain) = match &meta.from {
-        Some(a) => (a.name.clone(), a.addr.clone(), a.domain().to_owned()),
-        None => (None, String::new(), String::new()),
+    let uid = Uid::new(uid).ok_or(Error::NoMessage(i64::from(uid)))?;
+    let message = NewMessage {
+        uid,
+        flags: flags.clone(),
+        modseq: None,
+        internal_date: parsed.meta.date,
+        size: u32::try_from(size).ok(),
+        meta: parsed.meta.clone(),
+        body_text: parsed.body_text.clone(),
     };
-    let to_json = serde_json::to_string(&meta.to).unwrap_or_else(|_| "[]".to_owned());
-    let cc_json = serde_json::to_string(&meta.cc).unwrap_or_else(|_| "[]".to_owned());
-    tx.execute(
-        "INSERT INTO messages(mailbox_id, uid, flags, keywords, date, internal_date, size, \
-         message_id, synthetic_id, in_reply_to, refs, subject, from_name, from_addr, \
-         from_domain, to_json, cc_json, list_id, automated, has_attachment, has_body, \
-         thread_id, sort_key) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
-         ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-        params![
-            mailbox_id,
-            uid,
-            flags.bits(),
-            flags.keywords_text(),
-            date,
-            size as i64,
-            meta.message_id,
-            meta.message_id_synthetic,
-            meta.in_reply_to.join(" "),
-            meta.references.join(" "),
-            meta.subject,
-            from_name,
-            from_addr,
-            from_domain,
-            to_json,
-            cc_json,
-            meta.list_id,
-            meta.automated,
-            meta.has_attachment,
-            parsed.body_text.is_some(),
-            thread,
-            sort_key,
-        ],
-    )
-    .context("store a local message")?;
-    let id = tx.last_insert_rowid();
-    let body = parsed.body_text.as_deref().unwrap_or("");
-    if parsed.body_text.is_some() {
-        tx.execute(
-            "INSERT OR REPLACE INTO bodies(message_id, text) VALUES (?1, ?2)",
-            params![id, body],
-        )
-        .context("store a local message")?;
-    }
-    tx.execute(
-        "INSERT INTO fts(rowid, subject, sender, recipient_to, recipient_cc, body) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            sort_key,
-            for_index(&meta.subject),
-            for_index(&addresses(meta.from.as_ref())),
-            for_index(&addresses(&meta.to)),
-            for_index(&addresses(&meta.cc)),
-            for_index(body)
-        ],
-    )
-    .context("index a local message")?;
-    Ok(())
+    crate::store::insert_local(tx, MailboxId(mailbox_id), &message)
 }

@@ -320,6 +320,13 @@ fn update_flags_row(
     Ok(())
 }
 
+/// Inserts one message made locally (a draft) with its body, index row and thread link,
+/// the same way the sync stores fetched mail.
+pub(crate) fn insert_local(tx: &Transaction<'_>, mailbox: MailboxId, m: &NewMessage) -> Result<()> {
+    let thread = Linker::new(tx)?.link(tx, &m.meta)?;
+    insert(tx, mailbox, m.uid, m, thread, Indexing::Now)
+}
+
 fn insert(
     tx: &Transaction<'_>,
     mailbox: MailboxId,

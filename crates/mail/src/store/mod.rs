@@ -26,7 +26,7 @@ pub use key::CacheKey;
 pub(crate) use read::{count_at, summary_from_row, SUMMARY_COLUMNS};
 pub use read::{CacheStats, MailboxSummary, MessageDetail, MessageSummary, Page};
 pub use schema::SCHEMA_VERSION;
-pub(crate) use write::sort_key_floor;
+pub(crate) use write::{insert_local, sort_key_floor};
 pub use write::{BodyUpdate, FlagUpdate, MailboxState, NewMessage, UpsertReport};
 
 use crate::error::{Context, Error, Result};
@@ -156,6 +156,11 @@ impl Store {
         c.set_prepared_statement_cache_capacity(64);
         c.busy_timeout(std::time::Duration::from_secs(5))
             .context("set busy timeout")?;
+        // Every transaction of the store writes. A deferred one starts as a reader, and when
+        // another process (a sync, the MCP server) commits before it upgrades, SQLite answers
+        // BUSY at once without waiting: taking the write lock at BEGIN makes it wait instead.
+        self.conn
+            .set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         Ok(())
     }
 

@@ -66,12 +66,28 @@ before(async () => {
     { dir: out, env: { DISPLAY: `:${display}`, MAILCALL_MOCK_CAPTURE: "1" } },
   );
   base = `http://127.0.0.1:${port}`;
+  // The driver's own log says why it failed (it answers a failed proxying with a closed socket).
+  const withLog = (e) => {
+    const log = readFileSync(path.join(out, "tauri-driver.log"), "utf8").slice(-2000);
+    return new Error(`${e.cause?.message ?? e.message}\ntauri-driver.log:\n${log}`);
+  };
   await waitFor("tauri-driver", async () => {
     if (driver.exited()) throw new Error(`tauri-driver exited: ${JSON.stringify(driver.exited())}`);
-    return portOpen(port);
+    // tauri-driver only proxies: a request that arrives before WebKitWebDriver
+    // listens on the native port is dropped, so both ports must be open.
+    return (await portOpen(port)) && portOpen(nativePort);
+  }).catch((e) => {
+    throw withLog(e);
   });
-  const created = await wd("POST", "/session", {
-    capabilities: { alwaysMatch: { "tauri:options": { application: app } } },
+  // A dropped connection (not an HTTP error) means the request never reached
+  // WebKitWebDriver, so asking again cannot start a second window.
+  const created = await waitFor(
+    "a WebDriver session",
+    () => wd("POST", "/session", { capabilities: { alwaysMatch: { "tauri:options": { application: app } } } }),
+    30000,
+    (e) => e instanceof TypeError && !driver.exited(),
+  ).catch((e) => {
+    throw withLog(e);
   });
   session = created.sessionId;
 });

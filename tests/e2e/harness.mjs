@@ -26,8 +26,11 @@ export function freePort() {
   });
 }
 
-/** Polls `probe` until it returns a truthy value; fails with `what` after `ms`. */
-export async function waitFor(what, probe, ms = 20000) {
+/**
+ * Polls `probe` until it returns a truthy value; fails with `what` after `ms`.
+ * An error from `probe` is retried while `retryable(error)` holds, and thrown at once otherwise.
+ */
+export async function waitFor(what, probe, ms = 20000, retryable = () => true) {
   const deadline = Date.now() + ms;
   let last;
   while (Date.now() < deadline) {
@@ -35,6 +38,7 @@ export async function waitFor(what, probe, ms = 20000) {
       const value = await probe();
       if (value) return value;
     } catch (e) {
+      if (!retryable(e)) throw e;
       last = e;
     }
     await new Promise((r) => setTimeout(r, 50));

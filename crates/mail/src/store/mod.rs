@@ -26,7 +26,7 @@ pub use key::CacheKey;
 pub(crate) use read::{count_at, summary_from_row, SUMMARY_COLUMNS};
 pub use read::{CacheStats, MailboxSummary, MessageDetail, MessageSummary, Page};
 pub use schema::SCHEMA_VERSION;
-pub(crate) use write::{insert_local, sort_key_floor};
+pub(crate) use write::{insert_local, sort_key_floor, HeaderGroup};
 pub use write::{BodyUpdate, FlagUpdate, MailboxState, NewMessage, UpsertReport};
 
 use crate::error::{Context, Error, Result};

@@ -1,13 +1,14 @@
 //! Writes into the cache, shaped for the IMAP sync: batches keyed by (mailbox, uid).
 //!
-//! Invariants: each call is one transaction. A message row and its thread links are
+//! Invariants: each call is one transaction (a [`HeaderGroup`] is one for several
+//! batches). A message row and its thread links are
 //! written together, and so is its FTS row, written explicitly (per-row triggers cost
 //! 3–4× at 300K messages) or, for a header sync, listed for the bulk build of
 //! [`super::index`]. Header fields of an existing (mailbox, uid) are never rewritten,
 //! because IMAP messages are immutable under one UIDVALIDITY; an upsert of a known uid
 //! updates flags and mod-sequence only.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::index::{is_pending, mark_pending, unmark_pending, write_index, IndexRow};
@@ -137,23 +138,7 @@ impl Store {
     }
 
     pub fn set_mailbox_state(&mut self, id: MailboxId, state: &MailboxState) -> Result<()> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE mailboxes SET uidvalidity = ?1, uidnext = ?2, highestmodseq = ?3 \
-                 WHERE id = ?4",
-                params![
-                    state.uidvalidity.map(|v| v.0.get()),
-                    state.uidnext.map(Uid::get),
-                    state.highestmodseq.map(|m| m.0.get() as i64),
-                    id.0
-                ],
-            )
-            .context("save a mailbox's sync state")?;
-        if n == 0 {
-            return Err(Error::NoMailbox(id.0));
-        }
-        Ok(())
+        save_mailbox_state(&self.conn, id, state)
     }
 
     /// Inserts new (mailbox, uid) pairs with their FTS rows and thread links; for known
@@ -166,8 +151,9 @@ impl Store {
         self.upsert(mailbox, batch, Indexing::Now)
     }
 
-    /// [`Store::upsert_messages`] for a header sync: new rows are listed for
+    /// [`Store::upsert_messages`] as a header sync stores: new rows are listed for
     /// [`Store::index_pending`] instead of being indexed one by one.
+    #[cfg(test)]
     pub(crate) fn store_headers(
         &mut self,
         mailbox: MailboxId,
@@ -183,38 +169,16 @@ impl Store {
         indexing: Indexing,
     ) -> Result<UpsertReport> {
         let tx = self.conn.transaction().context("begin a message batch")?;
-        let mut linker = Linker::new(&tx)?;
-        let mut report = UpsertReport::default();
-        for m in batch {
-            let uid = m.uid;
-            let existing: Option<(i64, bool)> = tx
-                .prepare_cached(
-                    "SELECT id, has_body FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
-                )
-                .and_then(|mut s| {
-                    s.query_row(params![mailbox.0, uid.get()], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
-                    .optional()
-                })
-                .context("look up a cached message")?;
-            match existing {
-                Some((id, has_body)) => {
-                    update_flags_row(&tx, id, &m.flags, m.modseq)?;
-                    if let (false, Some(text)) = (has_body, &m.body_text) {
-                        write_body(&tx, id, text, Some(m.meta.has_attachment))?;
-                    }
-                    report.updated += 1;
-                }
-                None => {
-                    let thread = linker.link(&tx, &m.meta)?;
-                    insert(&tx, mailbox, uid, m, thread, indexing)?;
-                    report.inserted += 1;
-                }
-            }
-        }
+        let report = upsert_in(&tx, mailbox, batch, indexing)?;
         tx.commit().context("commit a message batch")?;
         Ok(report)
+    }
+
+    /// Opens a transaction for several header batches of one mailbox (see
+    /// [`HeaderGroup`]).
+    pub(crate) fn header_group(&mut self, mailbox: MailboxId) -> Result<HeaderGroup<'_>> {
+        let tx = self.conn.transaction().context("begin a message batch")?;
+        Ok(HeaderGroup { tx, mailbox })
     }
 
     /// Applies new flags; unknown uids are ignored. Returns how many rows changed.
@@ -294,6 +258,96 @@ impl Store {
         tx.commit().context("commit a body batch")?;
         Ok(n)
     }
+}
+
+/// Header batches of one mailbox stored in one transaction, each with the mailbox's sync
+/// state that covers it. A sync commits a group every few seconds instead of every batch:
+/// with ten indexes keyed in random order, each commit writes most of the index pages it
+/// touched, so larger transactions write each page once for many rows (measured at 300,000
+/// messages: ≈37 µs a row with 2,000-row transactions, ≈20 µs with 50,000). Dropping the
+/// group without [`HeaderGroup::commit`] rolls it back, state included, so a resumed sync
+/// fetches those batches again.
+pub(crate) struct HeaderGroup<'s> {
+    tx: Transaction<'s>,
+    mailbox: MailboxId,
+}
+
+impl HeaderGroup<'_> {
+    /// Stores a batch of fetched headers (new rows listed for the bulk index build) and
+    /// the state that covers it.
+    pub(crate) fn store(
+        &mut self,
+        batch: &[NewMessage],
+        state: &MailboxState,
+    ) -> Result<UpsertReport> {
+        let report = upsert_in(&self.tx, self.mailbox, batch, Indexing::Deferred)?;
+        save_mailbox_state(&self.tx, self.mailbox, state)?;
+        Ok(report)
+    }
+
+    pub(crate) fn commit(self) -> Result<()> {
+        self.tx.commit().context("commit a message batch")
+    }
+}
+
+fn save_mailbox_state(conn: &Connection, id: MailboxId, state: &MailboxState) -> Result<()> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE mailboxes SET uidvalidity = ?1, uidnext = ?2, highestmodseq = ?3 \
+             WHERE id = ?4",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                state.uidvalidity.map(|v| v.0.get()),
+                state.uidnext.map(Uid::get),
+                state.highestmodseq.map(|m| m.0.get() as i64),
+                id.0
+            ])
+        })
+        .context("save a mailbox's sync state")?;
+    if n == 0 {
+        return Err(Error::NoMailbox(id.0));
+    }
+    Ok(())
+}
+
+/// Inserts new (mailbox, uid) pairs with their thread links and index rows (or pending
+/// marks); for known ones, updates flags and mod-sequence (and a body that was missing).
+fn upsert_in(
+    tx: &Transaction<'_>,
+    mailbox: MailboxId,
+    batch: &[NewMessage],
+    indexing: Indexing,
+) -> Result<UpsertReport> {
+    let mut linker = Linker::new(tx)?;
+    let mut report = UpsertReport::default();
+    for m in batch {
+        let uid = m.uid;
+        let existing: Option<(i64, bool)> = tx
+            .prepare_cached("SELECT id, has_body FROM messages WHERE mailbox_id = ?1 AND uid = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![mailbox.0, uid.get()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+            })
+            .context("look up a cached message")?;
+        match existing {
+            Some((id, has_body)) => {
+                update_flags_row(tx, id, &m.flags, m.modseq)?;
+                if let (false, Some(text)) = (has_body, &m.body_text) {
+                    write_body(tx, id, text, Some(m.meta.has_attachment))?;
+                }
+                report.updated += 1;
+            }
+            None => {
+                let thread = linker.link(tx, &m.meta)?;
+                insert(tx, mailbox, uid, m, thread, indexing)?;
+                report.inserted += 1;
+            }
+        }
+    }
+    Ok(report)
 }
 
 fn clear(tx: &Transaction<'_>, id: MailboxId) -> Result<()> {

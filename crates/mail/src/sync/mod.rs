@@ -35,8 +35,12 @@ use folder::{fetch_missing_bodies, or_cancel, sync_folder};
 /// How a sync runs.
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
-    /// UIDs per header `UID FETCH` (and per cache transaction).
+    /// UIDs per header `UID FETCH`.
     pub batch_size: usize,
+    /// Most header rows per cache transaction (several batches; a transaction also ends
+    /// after 2 s). What a crash can make the next sync fetch again; an error or a cancel
+    /// commits what was stored first.
+    pub commit_rows: usize,
     /// Also fetch every missing body after the headers.
     pub bodies: bool,
     /// Messages per body `UID FETCH`.
@@ -50,6 +54,7 @@ impl Default for SyncOptions {
     fn default() -> SyncOptions {
         SyncOptions {
             batch_size: 2_000,
+            commit_rows: 25_000,
             bodies: false,
             body_batch: 200,
             backoff: Backoff::default(),

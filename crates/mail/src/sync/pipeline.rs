@@ -3,22 +3,24 @@
 //! time overlap instead of adding up.
 //!
 //! Invariants (the same as those of a sequential fetch-then-store loop):
-//! - Batches are stored in fetch order, one transaction each, and the cached UIDNEXT
-//!   moves past a batch only after that batch is stored. An interrupted pipeline resumes
-//!   like an interrupted loop.
+//! - Batches are stored in fetch order, several to a transaction (see `GROUP_ROWS`),
+//!   each with the cached UIDNEXT that covers it, so UIDNEXT moves past a batch only
+//!   when that batch is committed. An interrupted pipeline resumes like an interrupted
+//!   loop; it fetches again at most the last uncommitted group.
 //! - At most one batch waits between the two sides, so memory stays bounded.
 //! - The writer holds the cache's connection only while the pipeline runs. It is given
 //!   back when the pipeline finishes, fails or is cancelled, and also when the pipeline
 //!   is dropped mid-way: the drop waits for the batch in hand (a fraction of a second).
 
 use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
 use super::folder::new_message;
 use crate::error::Result;
 use crate::imap::Fetched;
-use crate::store::{MailboxState, NewMessage, Store};
+use crate::store::{HeaderGroup, MailboxState, NewMessage, Store};
 use crate::types::{MailboxId, Uid};
 
 /// One fetched batch on its way to the cache.
@@ -57,11 +59,13 @@ struct Thread {
 
 impl<'a> Writer<'a> {
     /// Starts the writer thread on `home`'s connection; `state` is the mailbox's sync
-    /// state, whose UIDNEXT the writer advances batch by batch.
+    /// state, whose UIDNEXT the writer advances batch by batch; a transaction holds up to
+    /// `group_rows` rows.
     pub(crate) fn start(
         home: &'a mut Store,
         mailbox: MailboxId,
         state: MailboxState,
+        group_rows: usize,
     ) -> Result<Writer<'a>> {
         let (give, given) = std_mpsc::channel::<Store>();
         let (jobs_tx, mut jobs_rx) = mpsc::channel::<Batch>(1);
@@ -75,7 +79,14 @@ impl<'a> Writer<'a> {
                 let Ok(mut store) = given.recv() else {
                     return;
                 };
-                let r = write_batches(&mut store, mailbox, state, &mut jobs_rx, &stored_tx);
+                let r = write_batches(
+                    &mut store,
+                    mailbox,
+                    state,
+                    group_rows,
+                    &mut jobs_rx,
+                    &stored_tx,
+                );
                 let _ = back_tx.send((store, r));
             });
         let mut writer = Writer {
@@ -181,35 +192,76 @@ impl Drop for Writer<'_> {
     }
 }
 
-fn write_batch(
-    store: &mut Store,
-    mailbox: MailboxId,
-    state: &mut MailboxState,
-    b: Batch,
-) -> Result<Stored> {
+/// The longest a cache transaction stays open, besides its row limit
+/// (`SyncOptions::commit_rows`): what a crash can lose (a resumed sync fetches it again)
+/// and how far behind concurrent readers can be. Larger transactions write each index
+/// page once for more rows (see `HeaderGroup`).
+const GROUP_TIME: Duration = Duration::from_secs(2);
+
+fn store_batch(group: &mut HeaderGroup<'_>, state: &mut MailboxState, b: Batch) -> Result<Stored> {
     let batch: Vec<NewMessage> = b.fetched.into_iter().filter_map(new_message).collect();
-    let done = store.store_headers(mailbox, &batch)?;
     if let Some(last) = b.last {
         state.uidnext = Uid::new(last.get().saturating_add(1)).max(state.uidnext);
-        store.set_mailbox_state(mailbox, state)?;
     }
+    let done = group.store(&batch, state)?;
     Ok(Stored {
         inserted: done.inserted,
         uids: b.uids,
     })
 }
 
+fn write_batch(
+    store: &mut Store,
+    mailbox: MailboxId,
+    state: &mut MailboxState,
+    b: Batch,
+) -> Result<Stored> {
+    let mut group = store.header_group(mailbox)?;
+    let stored = store_batch(&mut group, state, b)?;
+    group.commit()?;
+    Ok(stored)
+}
+
+/// The writer thread's loop: batches are grouped into transactions of up to
+/// `group_rows` rows or [`GROUP_TIME`], and reported once committed.
 fn write_batches(
     store: &mut Store,
     mailbox: MailboxId,
     mut state: MailboxState,
+    group_rows: usize,
     jobs: &mut mpsc::Receiver<Batch>,
     stored: &mpsc::UnboundedSender<Stored>,
 ) -> Result<()> {
-    while let Some(b) = jobs.blocking_recv() {
-        let done = write_batch(store, mailbox, &mut state, b)?;
-        // The receiving side may have gone (a dropped pipeline); storing goes on.
-        let _ = stored.send(done);
+    while let Some(first) = jobs.blocking_recv() {
+        let mut group = store.header_group(mailbox)?;
+        let opened = Instant::now();
+        let mut reports = Vec::new();
+        let mut rows = 0;
+        let mut closed = false;
+        let mut batch = first;
+        loop {
+            let done = store_batch(&mut group, &mut state, batch)?;
+            rows += done.uids;
+            reports.push(done);
+            if rows >= group_rows || opened.elapsed() >= GROUP_TIME {
+                break;
+            }
+            match jobs.blocking_recv() {
+                Some(b) => batch = b,
+                None => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        group.commit()?;
+        for done in reports {
+            // The receiving side may have gone (a dropped pipeline); storing goes on.
+            let _ = stored.send(done);
+        }
+        if closed {
+            break;
+        }
     }
     Ok(())
 }
@@ -253,7 +305,7 @@ mod tests {
         let mut store = Store::open_in_memory().expect("store");
         let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
         let mut writer =
-            Writer::start(&mut store, mailbox, MailboxState::default()).expect("writer");
+            Writer::start(&mut store, mailbox, MailboxState::default(), 25_000).expect("writer");
         assert!(writer.send(batch(1..=50)).await.expect("send"));
         assert!(writer.send(batch(51..=80)).await.expect("send"));
         let (outcome, reports) = writer.finish();
@@ -272,15 +324,15 @@ mod tests {
         let mut store = Store::open_in_memory().expect("store");
         let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
         {
-            let mut writer =
-                Writer::start(&mut store, mailbox, MailboxState::default()).expect("writer");
+            let mut writer = Writer::start(&mut store, mailbox, MailboxState::default(), 25_000)
+                .expect("writer");
             assert!(writer.send(batch(1..=40)).await.expect("send"));
         }
         assert_eq!(count(&store), 40);
         let state = store.mailbox_state(mailbox).expect("state");
         assert_eq!(state.uidnext.map(Uid::get), Some(41));
         // The next run resumes on the same cache, skipping what is stored.
-        let mut writer = Writer::start(&mut store, mailbox, state).expect("writer");
+        let mut writer = Writer::start(&mut store, mailbox, state, 25_000).expect("writer");
         assert!(writer.send(batch(30..=60)).await.expect("send"));
         let (outcome, reports) = writer.finish();
         outcome.expect("writer outcome");

@@ -45,11 +45,16 @@ async fn an_interrupted_sync_is_indexed_by_the_next_and_bodies_once() {
             stop.cancel();
         }
     };
+    // One batch per transaction, so some are committed before the cancel.
+    let per_batch = SyncOptions {
+        commit_rows: BATCH,
+        ..options(BATCH)
+    };
     let outcome = sync_account(
         &acct,
         &password(),
         &mut store,
-        &options(BATCH),
+        &per_batch,
         &mut sink,
         &cancel,
     )

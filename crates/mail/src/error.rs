@@ -139,6 +139,12 @@ pub enum Error {
     /// No stored sort plan has this id.
     #[error("no sort plan with id {0} in the mail cache")]
     NoSortPlan(String),
+
+    #[error(
+        "sort plan {plan} no longer fits the server: {folder} was reset there (its UIDVALIDITY \
+         changed), so the plan's message numbers name other messages; sync and plan again"
+    )]
+    StalePlan { plan: String, folder: String },
     /// No cached message has this id.
     #[error("no message with id {0} in the mail cache")]
     NoMessage(i64),

@@ -6,6 +6,10 @@
 //! move those (RFC 6851 `UID MOVE`, or the RFC 4315 fallback), then in one transaction
 //! update the cache and mark the chunk `done` with its counts.
 //!
+//! Each chunk carries its source's UIDVALIDITY from when the plan was split; a source
+//! reset on the server since then ([`Error::StalePlan`]) stops the apply before anything
+//! is created or moved, because its UIDs now name other messages.
+//!
 //! Resume: a chunk left `started` by a crash is reconciled. UIDs gone from the source
 //! were moved (the command completed before the crash); UIDs still there were not, except
 //! after the COPY fallback, where a copy may already sit in the target: those are found by
@@ -23,7 +27,7 @@ use crate::error::{Context, Error, Result};
 use crate::imap::Connection;
 use crate::journal::{relocate, Relocation};
 use crate::store::{MailboxState, Store};
-use crate::types::Uid;
+use crate::types::{Uid, UidValidity};
 
 /// How a plan is applied.
 #[derive(Clone, Debug)]
@@ -100,6 +104,8 @@ struct Chunk {
     target: String,
     uids: UidSet,
     started: bool,
+    /// The source's UIDVALIDITY in the cache when the plan was split.
+    uidvalidity: Option<u32>,
 }
 
 impl Store {
@@ -144,13 +150,16 @@ impl Store {
         let mut groups: std::collections::BTreeMap<(String, String), Vec<Uid>> = Default::default();
         let mut stale = 0;
         for i in &items {
+            // Same UID and same Message-ID: a folder resynced after a reset may hold
+            // another message under the planned UID.
             let cached: bool = tx
-                .query_row(
+                .prepare_cached(
                     "SELECT count(*) > 0 FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id \
-                     WHERE b.name = ?1 AND m.uid = ?2",
-                    params![i.source, i.uid.get()],
-                    |r| r.get(0),
+                     WHERE b.name = ?1 AND m.uid = ?2 AND m.message_id = ?3",
                 )
+                .and_then(|mut s| {
+                    s.query_row(params![i.source, i.uid.get(), i.message_id], |r| r.get(0))
+                })
                 .context("prepare a sort plan")?;
             if cached {
                 groups
@@ -170,11 +179,20 @@ impl Store {
         .context("prepare a sort plan")?;
         let mut seq = 1;
         for ((source, target), uids) in groups {
+            let validity: Option<u32> = tx
+                .query_row(
+                    "SELECT uidvalidity FROM mailboxes WHERE name = ?1",
+                    [&source],
+                    |r| r.get(0),
+                )
+                .optional()
+                .context("prepare a sort plan")?
+                .flatten();
             for chunk in UidSet::from_uids(uids).chunks(chunk_size) {
                 tx.execute(
-                    "INSERT INTO sort_chunks(plan_id, seq, source, target, uids) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![plan_id, seq, source, target, chunk.to_string()],
+                    "INSERT INTO sort_chunks(plan_id, seq, source, target, uids, uidvalidity) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![plan_id, seq, source, target, chunk.to_string(), validity],
                 )
                 .context("prepare a sort plan")?;
                 seq += 1;
@@ -192,7 +210,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT seq, source, target, uids, state FROM sort_chunks \
+                "SELECT seq, source, target, uids, state, uidvalidity FROM sort_chunks \
                  WHERE plan_id = ?1 AND state <> 'done' ORDER BY seq",
             )
             .context("read a sort plan's chunks")?;
@@ -204,18 +222,21 @@ impl Store {
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, Option<u32>>(5)?,
                 ))
             })
             .context("read a sort plan's chunks")?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, source, target, uids, state) = row.context("read a sort plan's chunks")?;
+            let (seq, source, target, uids, state, uidvalidity) =
+                row.context("read a sort plan's chunks")?;
             out.push(Chunk {
                 seq,
                 source,
                 target,
                 uids: UidSet::parse(&uids).unwrap_or_default(),
                 started: state == "started",
+                uidvalidity,
             });
         }
         Ok(out)
@@ -353,6 +374,14 @@ pub async fn apply_sort_plan(
         planned: plan.total(),
         ..ApplyReport::default()
     };
+    // Every source is checked before anything is created or moved.
+    let mut checked = BTreeSet::new();
+    for chunk in &chunks {
+        if checked.insert(chunk.source.as_str()) {
+            let selected = conn.select(&chunk.source, &MailboxState::default()).await?;
+            check_validity(plan_id, chunk, selected.uidvalidity)?;
+        }
+    }
     let targets: BTreeSet<String> = chunks.iter().map(|c| c.target.clone()).collect();
     if !targets.is_empty() {
         let targets: Vec<String> = targets.into_iter().collect();
@@ -370,7 +399,9 @@ pub async fn apply_sort_plan(
             return Err(Error::Cancelled);
         }
         if selected.as_deref() != Some(chunk.source.as_str()) {
-            conn.select(&chunk.source, &MailboxState::default()).await?;
+            let now = conn.select(&chunk.source, &MailboxState::default()).await?;
+            // A reset while earlier chunks ran is caught here.
+            check_validity(plan_id, chunk, now.uidvalidity)?;
             selected = Some(chunk.source.clone());
         }
         if !chunk.started {
@@ -428,6 +459,18 @@ pub async fn apply_sort_plan(
     report.missing = totals.missing;
     report.chunks = totals.chunks.saturating_sub(1);
     Ok(report)
+}
+
+/// [`Error::StalePlan`] when `chunk`'s source has another UIDVALIDITY on the server than
+/// when the plan was split.
+fn check_validity(plan_id: &str, chunk: &Chunk, server: Option<UidValidity>) -> Result<()> {
+    match (chunk.uidvalidity, server) {
+        (Some(planned), Some(now)) if planned != now.0.get() => Err(Error::StalePlan {
+            plan: plan_id.to_owned(),
+            folder: chunk.source.clone(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// After the COPY fallback was interrupted: the UIDs of `present` whose message already

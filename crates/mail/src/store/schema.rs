@@ -162,6 +162,12 @@ END;
 -- less. Memory stays bounded by it.
 INSERT INTO fts(fts, rank) VALUES('hashsize', 16777216);
 "#,
+    // The UIDVALIDITY of a chunk's source folder when the plan was split. A folder reset
+    // on the server after that gives the chunk's UIDs to other messages (or none), so
+    // applying the chunk is refused. NULL on chunks split before this column existed.
+    r#"
+ALTER TABLE sort_chunks ADD COLUMN uidvalidity INTEGER;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -3,12 +3,12 @@
 //! journal is replayed; a move of a message deleted meanwhile is dropped and reported.
 
 use mailcall_mail::{
-    replay, sync_account, ChangeKind, Connection, EntryState, MessageSummary, ReplayOutcome,
-    Security, Store, SyncEvent, UidSet,
+    replay, sync_account, ChangeKind, Connection, EntryState, MessageSummary, ReplayOutcome, Store,
+    SyncEvent, UidSet,
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::remote::{account, lab_with_fixture, options, password};
+use crate::remote::{options, password, synced_lab, Synced};
 use crate::sort::server_message_ids;
 
 fn inbox(store: &Store) -> Vec<MessageSummary> {
@@ -18,21 +18,14 @@ fn inbox(store: &Store) -> Vec<MessageSummary> {
 
 #[tokio::test]
 async fn offline_changes_reach_the_server_after_restart_and_replay() {
-    let (mut lab, _) = lab_with_fixture(51, 60);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let Synced {
+        mut lab,
+        manifest: _manifest,
+        acct,
+        mut store,
+        dir: _dir,
+    } = synced_lab(51, 60).await;
     let cancel = CancellationToken::new();
-    sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(500),
-        &mut |_| {},
-        &cancel,
-    )
-    .await
-    .expect("sync");
     let msgs: Vec<MessageSummary> = inbox(&store)
         .into_iter()
         .filter(|m| !m.flags.flagged && !m.message_id.ends_with(".invalid"))
@@ -141,21 +134,14 @@ async fn offline_changes_reach_the_server_after_restart_and_replay() {
 /// INBOX: the sync now replays the journal first.
 #[tokio::test]
 async fn sync_sends_pending_offline_moves_before_fetching() {
-    let (mut lab, _) = lab_with_fixture(52, 30);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let Synced {
+        mut lab,
+        manifest: _manifest,
+        acct,
+        mut store,
+        dir: _dir,
+    } = synced_lab(52, 30).await;
     let cancel = CancellationToken::new();
-    sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(500),
-        &mut |_| {},
-        &cancel,
-    )
-    .await
-    .expect("first sync");
     let moved = inbox(&store)
         .into_iter()
         .find(|m| !m.message_id.ends_with(".invalid"))

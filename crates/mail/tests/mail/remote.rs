@@ -6,12 +6,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_imap::Session;
-use mailcall_mail::{Account, Password, Security, SyncEvent, SyncOptions};
+use mailcall_mail::{sync_account, Account, Password, Security, Store, SyncEvent, SyncOptions};
 use mailcall_testkit::dovecot::DovecotLab;
 use mailcall_testkit::fixture::{Fixture, Manifest};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+use tokio_util::sync::CancellationToken;
 
 pub const USER: &str = "alice";
 pub const PASSWORD: &str = "correct horse";
@@ -53,6 +54,51 @@ pub fn lab_with_fixture(seed: u64, n: u64) -> (DovecotLab, Manifest) {
     lab.fix_ownership().expect("ownership");
     lab.start().expect("lab starts");
     (lab, manifest)
+}
+
+/// A lab with fixture mail, a TLS account on it and that account's cache after one full
+/// sync: where most tests of what comes after a sync start.
+pub struct Synced {
+    pub lab: DovecotLab,
+    pub manifest: Manifest,
+    pub acct: Account,
+    pub store: Store,
+    /// Holds the cache and the CA file.
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn synced_lab(seed: u64, n: u64) -> Synced {
+    let (lab, manifest) = lab_with_fixture(seed, n);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let acct = account(&lab, dir.path(), Security::Tls);
+    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    sync_account(
+        &acct,
+        &password(),
+        &mut store,
+        &options(500),
+        &mut |_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("first sync");
+    Synced {
+        lab,
+        manifest,
+        acct,
+        store,
+        dir,
+    }
+}
+
+/// Another client deletes `folder` and creates it again with one message ([`EXTRA`]):
+/// the new folder has a new UIDVALIDITY, and its UID 1 is another message.
+pub async fn recreate_with_one_message(lab: &DovecotLab, folder: &str) {
+    let mut raw = other_client(lab).await;
+    run(&mut raw, &format!("DELETE {folder}")).await;
+    run(&mut raw, &format!("CREATE {folder}")).await;
+    raw.append(folder, None, None, EXTRA).await.expect("append");
+    raw.logout().await.expect("logout");
 }
 
 /// Options with small batches, so several batches happen even on small fixtures.

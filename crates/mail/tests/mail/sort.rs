@@ -5,12 +5,12 @@
 use std::collections::BTreeSet;
 
 use mailcall_mail::{
-    apply_sort_plan, parse_headers, plan_sort, sync_account, ApplyOptions, Connection, Rule,
-    RuleSet, Security, SortPlan, Store, UidSet,
+    apply_sort_plan, parse_headers, plan_sort, sync_account, ApplyOptions, Connection, Error, Rule,
+    RuleSet, SortPlan, Store, UidSet,
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::remote::{account, lab_with_fixture, options, password};
+use crate::remote::{self, options, password, synced_lab, Synced};
 
 const NOW: i64 = 1_900_000_000;
 
@@ -54,21 +54,14 @@ fn planned_ids(plan: &SortPlan) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn apply_moves_exactly_the_planned_messages() {
-    let (lab, _) = lab_with_fixture(41, 300);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let Synced {
+        lab: _lab,
+        manifest: _manifest,
+        acct,
+        mut store,
+        dir: _dir,
+    } = synced_lab(41, 300).await;
     let cancel = CancellationToken::new();
-    sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(500),
-        &mut |_| {},
-        &cancel,
-    )
-    .await
-    .expect("sync");
     let mut rule = Rule::to("Sorted.Shops");
     rule.from = vec![busy_domain(&store)];
     let rules = RuleSet { rules: vec![rule] };
@@ -126,21 +119,14 @@ async fn apply_moves_exactly_the_planned_messages() {
 
 #[tokio::test]
 async fn stale_plan_moves_what_still_exists_and_reports_the_rest() {
-    let (lab, _) = lab_with_fixture(42, 200);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let Synced {
+        lab: _lab,
+        manifest: _manifest,
+        acct,
+        mut store,
+        dir: _dir,
+    } = synced_lab(42, 200).await;
     let cancel = CancellationToken::new();
-    sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(500),
-        &mut |_| {},
-        &cancel,
-    )
-    .await
-    .expect("sync");
     let mut rule = Rule::to("Sorted");
     rule.from = vec![busy_domain(&store)];
     let plan = plan_sort(&RuleSet { rules: vec![rule] }, &store, NOW).expect("plan");
@@ -175,4 +161,65 @@ async fn stale_plan_moves_what_still_exists_and_reports_the_rest() {
     let target = server_message_ids(&mut other, "Sorted").await;
     assert_eq!(target.len(), plan.total() - 1);
     assert!(!target.contains(&gone.message_id));
+}
+
+// A folder deleted and created again by another client gets a new UIDVALIDITY, and the
+// plan's UIDs then name other messages: applying must refuse before moving anything, also
+// after the cache has synced the new folder.
+#[tokio::test]
+async fn a_plan_for_a_folder_reset_on_the_server_is_refused() {
+    let Synced {
+        lab,
+        manifest,
+        acct,
+        mut store,
+        dir: _dir,
+    } = synced_lab(43, 150).await;
+    let cancel = CancellationToken::new();
+    assert!(manifest
+        .by_folder
+        .get("Archive")
+        .is_some_and(|c| c.total >= 2));
+    let rule = Rule {
+        folders: vec!["Archive".to_owned()],
+        older_than_days: Some(1),
+        ..Rule::to("Sorted")
+    };
+    let plan = plan_sort(&RuleSet { rules: vec![rule] }, &store, NOW).expect("plan");
+    assert!(plan.total() >= 2, "{}", plan.total());
+    store.save_sort_plan(&plan).expect("save");
+
+    remote::recreate_with_one_message(&lab, "Archive").await;
+
+    let mut conn = Connection::open(&acct, &password()).await.expect("connect");
+    for attempt in ["before a resync", "after a resync"] {
+        let err = apply_sort_plan(
+            &mut conn,
+            &mut store,
+            &plan.id,
+            &ApplyOptions::default(),
+            &mut |_| {},
+            &cancel,
+        )
+        .await
+        .expect_err(attempt);
+        assert!(
+            matches!(&err, Error::StalePlan { folder, .. } if folder == "Archive"),
+            "{attempt}: {err}"
+        );
+        let archive = server_message_ids(&mut conn, "Archive").await;
+        assert_eq!(archive.len(), 1, "{attempt}: the new Archive is untouched");
+        let created = conn.select("Sorted", &Default::default()).await;
+        assert!(created.is_err(), "{attempt}: no target folder was created");
+        sync_account(
+            &acct,
+            &password(),
+            &mut store,
+            &options(500),
+            &mut |_| {},
+            &cancel,
+        )
+        .await
+        .expect("resync");
+    }
 }

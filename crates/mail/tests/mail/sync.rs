@@ -153,13 +153,7 @@ async fn uidvalidity_change_clears_and_refetches_the_folder() {
     );
 
     // Deleting and creating the mailbox again gives it a new UIDVALIDITY.
-    let mut raw = other_client(&lab).await;
-    run(&mut raw, "DELETE Archive").await;
-    run(&mut raw, "CREATE Archive").await;
-    raw.append("Archive", None, None, remote::EXTRA)
-        .await
-        .expect("append");
-    raw.logout().await.expect("logout");
+    remote::recreate_with_one_message(&lab, "Archive").await;
 
     let report = sync_account(
         &acct,

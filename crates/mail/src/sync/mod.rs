@@ -37,9 +37,10 @@ use folder::{fetch_missing_bodies, or_cancel, sync_folder};
 pub struct SyncOptions {
     /// UIDs per header `UID FETCH`.
     pub batch_size: usize,
-    /// Most header rows per cache transaction (several batches; a transaction also ends
-    /// after 2 s). What a crash can make the next sync fetch again; an error or a cancel
-    /// commits what was stored first.
+    /// Most header rows per cache transaction: batches fetched while the previous one was
+    /// being stored are stored together (a transaction also ends after 2 s, and never
+    /// waits for the network). What a crash can make the next sync fetch again; an error
+    /// or a cancel commits what was stored first.
     pub commit_rows: usize,
     /// Also fetch every missing body after the headers.
     pub bodies: bool,

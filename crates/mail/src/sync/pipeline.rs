@@ -16,6 +16,7 @@ use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
 
 use super::folder::new_message;
 use crate::error::Result;
@@ -222,8 +223,8 @@ fn write_batch(
     Ok(stored)
 }
 
-/// The writer thread's loop: batches are grouped into transactions of up to
-/// `group_rows` rows or [`GROUP_TIME`], and reported once committed.
+/// The writer thread's loop: batches already queued are grouped into transactions of up
+/// to `group_rows` rows or [`GROUP_TIME`], and reported once committed.
 fn write_batches(
     store: &mut Store,
     mailbox: MailboxId,
@@ -246,9 +247,14 @@ fn write_batches(
             if rows >= group_rows || opened.elapsed() >= GROUP_TIME {
                 break;
             }
-            match jobs.blocking_recv() {
-                Some(b) => batch = b,
-                None => {
+            // Only a batch already waiting joins the group: waiting for the network with
+            // the transaction open would hold the cache's write lock against other
+            // writers. So groups form when storing is the slower side, which is when
+            // they pay off.
+            match jobs.try_recv() {
+                Ok(b) => batch = b,
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
                     closed = true;
                     break;
                 }
@@ -315,6 +321,33 @@ mod tests {
         assert_eq!(count(&store), 80);
         let state = store.mailbox_state(mailbox).expect("state");
         assert_eq!(state.uidnext.map(Uid::get), Some(81));
+    }
+
+    // While the fetch side is slow, a stored batch must be committed at once: the writer
+    // may not keep the transaction (and the cache's write lock) open waiting for more.
+    #[tokio::test]
+    async fn a_batch_is_committed_without_waiting_for_the_next() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cache.sqlite");
+        let mut store = Store::open(&path, None).expect("store");
+        let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
+        let mut writer =
+            Writer::start(&mut store, mailbox, MailboxState::default(), 25_000).expect("writer");
+        assert!(writer.send(batch(1..=50)).await.expect("send"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut reports = Vec::new();
+        while reports.is_empty() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            reports = writer.drain();
+        }
+        assert_eq!(reports.len(), 1, "the batch was not committed on its own");
+        let mut other = Store::open(&path, None).expect("second connection");
+        other
+            .ensure_mailbox("Other", None)
+            .expect("another writer is not locked out");
+        assert_eq!(count(&other), 50);
+        let (outcome, _) = writer.finish();
+        outcome.expect("writer outcome");
     }
 
     // A sync future dropped mid-way (a timeout around it) must not leave the cache on the

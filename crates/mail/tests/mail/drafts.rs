@@ -2,19 +2,16 @@
 //! headers and the quote; written offline, it reaches the server at replay.
 
 use mailcall_mail::{
-    parse_headers, replay, reply_subject, sync_account, Author, Connection, Security, Store,
-    SyncOptions,
+    parse_headers, replay, reply_subject, sync_account, Author, Connection, SyncOptions,
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::remote::{account, lab_with_fixture, password};
+use crate::remote::{fresh_cache, lab_with_fixture, password};
 
 #[tokio::test]
 async fn reply_draft_lands_in_drafts_with_headers_and_quote() {
     let (mut lab, _) = lab_with_fixture(61, 40);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let (_dir, acct, mut store) = fresh_cache(&lab);
     let cancel = CancellationToken::new();
     let opts = SyncOptions {
         bodies: true,

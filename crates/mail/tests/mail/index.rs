@@ -2,10 +2,10 @@
 //! storing rows and building their index leaves them listed, the next sync indexes them,
 //! and bodies fetched later are searchable exactly once.
 
-use mailcall_mail::{sync_account, Error, Security, Store, SyncEvent, SyncOptions};
+use mailcall_mail::{sync_account, Error, SyncEvent, SyncOptions};
 use tokio_util::sync::CancellationToken;
 
-use crate::remote::{account, lab_with_fixture, options, other_client, password};
+use crate::remote::{fresh_cache, lab_with_fixture, options, other_client, password};
 
 const ADDED: usize = 120;
 const BATCH: usize = 20;
@@ -33,9 +33,7 @@ async fn an_interrupted_sync_is_indexed_by_the_next_and_bodies_once() {
             .expect("append");
     }
     raw.logout().await.expect("logout");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let (_dir, acct, mut store) = fresh_cache(&lab);
 
     // Stop after a few INBOX batches are stored: before any index build.
     let cancel = CancellationToken::new();

@@ -67,11 +67,17 @@ pub struct Synced {
     pub dir: tempfile::TempDir,
 }
 
+/// A TLS account on `lab` and its empty cache in a new temporary folder.
+pub fn fresh_cache(lab: &DovecotLab) -> (tempfile::TempDir, Account, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let acct = account(lab, dir.path(), Security::Tls);
+    let store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    (dir, acct, store)
+}
+
 pub async fn synced_lab(seed: u64, n: u64) -> Synced {
     let (lab, manifest) = lab_with_fixture(seed, n);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let (dir, acct, mut store) = fresh_cache(&lab);
     sync_account(
         &acct,
         &password(),

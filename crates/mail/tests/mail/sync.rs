@@ -10,7 +10,8 @@ use mailcall_mail::{sync_account, MailboxRole, SearchOrder, Security, Store, Syn
 use tokio_util::sync::CancellationToken;
 
 use crate::remote::{
-    self, account, lab_with_fixture, options, other_client, password, recorder, run, uid_search,
+    self, account, fresh_cache, lab_with_fixture, options, other_client, password, recorder, run,
+    uid_search,
 };
 
 fn total(store: &Store, folder: &str) -> u64 {
@@ -132,9 +133,7 @@ async fn full_then_incremental_sync_follows_another_client() {
 #[tokio::test]
 async fn uidvalidity_change_clears_and_refetches_the_folder() {
     let (lab, manifest) = lab_with_fixture(12, 120);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let (_dir, acct, mut store) = fresh_cache(&lab);
     let cancel = CancellationToken::new();
     let (_, mut sink) = recorder();
     sync_account(
@@ -222,9 +221,7 @@ async fn sync_resumes_after_the_server_stops_mid_way() {
     const N: u64 = 20_000;
     const BATCH: usize = 500;
     let (lab, manifest) = lab_with_fixture(14, N);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let (_dir, acct, mut store) = fresh_cache(&lab);
 
     // Another thread owns the lab: told once progress passes a point, it stops the
     // server, leaves it down for a moment, and starts it again on the same ports.
@@ -283,9 +280,7 @@ async fn sync_resumes_after_the_server_stops_mid_way() {
 #[tokio::test]
 async fn watch_follows_inbox_with_idle_and_stops_on_cancel() {
     let (lab, _) = lab_with_fixture(15, 40);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let acct = account(&lab, dir.path(), Security::Tls);
-    let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
+    let (_dir, acct, mut store) = fresh_cache(&lab);
     let cancel = CancellationToken::new();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<SyncEvent>();
     // A short IDLE period, so re-issuing IDLE is exercised too.

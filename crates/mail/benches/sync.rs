@@ -31,6 +31,7 @@ use mailcall_mail::{
 };
 use mailcall_testkit::dovecot::DovecotLab;
 use mailcall_testkit::fixture::Fixture;
+use mailcall_testkit::process;
 use rustls::pki_types::ServerName;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -69,6 +70,14 @@ struct Run {
     /// folder's headers were stored.
     #[serde(default)]
     index_secs: f64,
+    /// CPU seconds (user + system) of the child, of its main thread (the connection; for
+    /// a sync also the index build), and of the server while the child ran.
+    #[serde(default)]
+    cpu_secs: f64,
+    #[serde(default)]
+    cpu_main_secs: f64,
+    #[serde(default)]
+    server_cpu_secs: f64,
 }
 
 /// Where a child finds the lab and its cache.
@@ -101,6 +110,10 @@ impl Target {
     }
 }
 
+fn cpu_seconds(entry: &str, reaped: bool) -> Result<f64> {
+    process::cpu_seconds(entry, reaped).with_context(|| format!("no CPU times in /proc/{entry}"))
+}
+
 fn vm_hwm_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -127,6 +140,8 @@ fn child(kind: &str) -> Result<()> {
     };
     run.kind = kind.to_owned();
     run.vm_hwm_kb = vm_hwm_kb();
+    run.cpu_secs = cpu_seconds("self", false)?;
+    run.cpu_main_secs = cpu_seconds(&format!("self/task/{}", std::process::id()), false)?;
     println!("{RESULT_PREFIX}{}", serde_json::to_string(&run)?);
     Ok(())
 }
@@ -332,6 +347,7 @@ impl Bench {
     }
 
     fn run(&self, kind: &str, cache: &Path, label: &str) -> Result<Run> {
+        let server_before = self.server_cpu()?;
         // The running image, even if the file was rebuilt meanwhile.
         let out = Command::new("/proc/self/exe")
             .env(CHILD, kind)
@@ -351,12 +367,17 @@ impl Bench {
             .find_map(|l| l.strip_prefix(RESULT_PREFIX))
             .with_context(|| format!("{label}: no result line in {stdout:?}"))?;
         let mut run: Run = serde_json::from_str(line)?;
+        run.server_cpu_secs = self.server_cpu()? - server_before;
         run.disk_bytes = cache.parent().map_or(0, dir_bytes);
         println!(
-            "  {label:<28} {:>8.1} s  {:>7} responses  peak RSS {:>6.0} MB{}{}",
+            "  {label:<28} {:>8.1} s  {:>7} responses  peak RSS {:>6.0} MB  \
+             CPU client {:.1} s (main thread {:.1} s), server {:.1} s{}{}",
             run.secs,
             run.fetched,
             run.vm_hwm_kb as f64 / 1024.0,
+            run.cpu_secs,
+            run.cpu_main_secs,
+            run.server_cpu_secs,
             if run.disk_bytes > 0 {
                 format!("  cache {:.0} MB on disk", run.disk_bytes as f64 / 1e6)
             } else {
@@ -369,6 +390,16 @@ impl Bench {
             }
         );
         Ok(run)
+    }
+
+    /// The server's CPU seconds so far, once it serves no connection.
+    fn server_cpu(&self) -> Result<f64> {
+        if !self.lab.wait_idle(std::time::Duration::from_secs(10)) {
+            bail!("dovecot still serves a connection: its CPU time would be incomplete");
+        }
+        self.lab
+            .cpu_seconds()
+            .context("no CPU times for the dovecot processes")
     }
 
     /// Stops Dovecot, deletes its indexes, drops the page cache and starts it again.
@@ -570,6 +601,16 @@ fn main() -> Result<()> {
             s.index_secs,
             p.secs,
             s.secs / p.secs
+        );
+        println!(
+            "    CPU: sync client {:.1} s (main thread {:.1} s, cache writer {:.1} s) + server {:.1} s; \
+             plain client {:.1} s + server {:.1} s",
+            s.cpu_secs,
+            s.cpu_main_secs,
+            s.cpu_secs - s.cpu_main_secs,
+            s.server_cpu_secs,
+            p.cpu_secs,
+            p.server_cpu_secs
         );
     }
     for r in &same {

@@ -282,6 +282,34 @@ impl DovecotLab {
             .is_some_and(|d| d.check_alive().is_ok())
     }
 
+    /// CPU seconds the running server has used: the master, its live children, and the
+    /// children it has reaped (a connection's `imap` process ends with the connection).
+    /// Read it when no connection is being served, or a process reaped between reading
+    /// it and reading the master would be missed or counted twice.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let master = self.daemon.as_ref()?.pid();
+        let mut total = crate::process::cpu_seconds(&master.to_string(), true)?;
+        for child in children_of(master) {
+            total += crate::process::cpu_seconds(&child.to_string(), true).unwrap_or(0.0);
+        }
+        Some(total)
+    }
+
+    /// Waits up to `within` until the server has no `imap` process left, so that
+    /// [`Self::cpu_seconds`] sees a served connection in full. False if one remains.
+    pub fn wait_idle(&self, within: Duration) -> bool {
+        let Some(master) = self.daemon.as_ref().map(Daemon::pid) else {
+            return true;
+        };
+        let serving = || {
+            children_of(master).into_iter().any(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.trim() == "imap")
+            })
+        };
+        poll_until(Instant::now() + within, "", || !serving()).is_ok()
+    }
+
     /// The end of the current (or last) server log.
     pub fn log_tail(&self) -> String {
         crate::process::log_tail(&self.log_path(), 40)

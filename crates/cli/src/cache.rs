@@ -2,8 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-use mailcall_mail::{Account, Config, Keyring, Store};
+use mailcall_mail::{Account, CacheAccess, Config, Keyring, Store};
 
 /// The configuration and the chosen account.
 pub fn account(config_path: &Path, name: Option<&str>) -> anyhow::Result<(Config, Account)> {
@@ -15,23 +14,6 @@ pub fn account(config_path: &Path, name: Option<&str>) -> anyhow::Result<(Config
 /// Opens the account's cache. With `create_key`, an encrypted cache gets a new key in the
 /// keyring when it has none yet (first sync); reads never create one.
 pub async fn open(account: &Account, create_key: bool) -> anyhow::Result<Store> {
-    let path = account.cache_file()?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let key = if account.encrypt_cache {
-        let key = Keyring::default()
-            .cache_key(&account.name, create_key)
-            .await?;
-        if key.is_none() && path.exists() {
-            anyhow::bail!(
-                "the cache of {} is encrypted and its key is not in the keyring",
-                account.name
-            );
-        }
-        key
-    } else {
-        None
-    };
-    Ok(Store::open(&path, key.as_ref())?)
+    let access = CacheAccess::of(account, &Keyring::default(), create_key).await?;
+    Ok(access.open()?)
 }

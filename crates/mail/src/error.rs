@@ -18,6 +18,13 @@ pub enum Error {
     /// given for a cache that is not encrypted).
     #[error("cannot read the mail cache at {path}: the key is missing or wrong")]
     WrongKey { path: PathBuf },
+    /// The folder of the cache file could not be created.
+    #[error("cannot create the folder of the mail cache at {path}")]
+    CacheDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A schema migration failed; the cache is left at `from`.
     #[error("cannot migrate the mail cache from version {from} to {to}")]
     Migrate {

@@ -49,8 +49,8 @@ pub use sort::{
     SortEvent, SortPlan, SortProgress, UidSet,
 };
 pub use store::{
-    BodyUpdate, CacheKey, CacheStats, FlagUpdate, MailboxState, MailboxSummary, MessageDetail,
-    MessageSummary, NewMessage, Page, Store, UpsertReport,
+    BodyUpdate, CacheAccess, CacheKey, CacheStats, FlagUpdate, MailboxState, MailboxSummary,
+    MessageDetail, MessageSummary, NewMessage, Page, Store, UpsertReport,
 };
 pub use sync::{
     plan_sync, sync_account, watch_account, FolderReport, SyncEvent, SyncOptions, SyncPlan,

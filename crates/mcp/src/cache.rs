@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mailcall_mail::{Account, Connection, Keyring, Store};
+use mailcall_mail::{Account, CacheAccess, Connection, Keyring, Store};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::{Error, Result};
@@ -27,20 +27,10 @@ pub struct Cache {
 impl Cache {
     /// Opens the account's cache; an encrypted one needs its key in the keyring.
     pub async fn open(account: Account) -> Result<Cache> {
-        let path = account.cache_file()?;
-        let key = if account.encrypt_cache {
-            let key = Keyring::default().cache_key(&account.name, false).await?;
-            if key.is_none() {
-                return Err(mailcall_mail::Error::WrongKey { path }.into());
-            }
-            key
-        } else {
-            None
-        };
-        let store = tokio::task::spawn_blocking(move || {
-            retry_busy(|| Store::open(&path, key.as_ref()).map_err(Error::from))
-        })
-        .await??;
+        let access = CacheAccess::of(&account, &Keyring::default(), false).await?;
+        let store =
+            tokio::task::spawn_blocking(move || retry_busy(|| access.open().map_err(Error::from)))
+                .await??;
         Ok(Cache::with_store(account, store))
     }
 

@@ -12,6 +12,7 @@
 //!   confusing failure. Pages are decrypted on demand: nothing holds the whole DB in
 //!   memory.
 
+mod access;
 mod index;
 mod key;
 mod read;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode};
 
+pub use access::CacheAccess;
 pub use key::CacheKey;
 pub(crate) use read::{count_at, summary_from_row, SUMMARY_COLUMNS};
 pub use read::{CacheStats, MailboxSummary, MessageDetail, MessageSummary, Page};

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use mailcall_mail::{Account, Config, Error, Keyring, MailboxRole, Password, Security};
+use mailcall_mail::{
+    Account, CacheAccess, Config, Error, Keyring, MailboxRole, Password, Security,
+};
 use mailcall_testkit::dovecot::DovecotLab;
 use mailcall_testkit::keyring::KeyringLab;
 
@@ -129,6 +131,32 @@ async fn password_and_cache_key_round_trip_through_the_secret_service() {
     kr.delete_account("acct")
         .await
         .expect("deleting twice is fine");
+}
+
+// An encrypted account is opened only with its key: a read before the first sync is
+// refused and leaves no plain SQLite file behind; the first sync creates the key, and
+// from then on reads open the encrypted cache.
+#[tokio::test]
+async fn an_encrypted_cache_is_created_only_with_its_key() {
+    let kr = keyring("access");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut acct = Account::new("enc", "imap.example.org", "me");
+    acct.encrypt_cache = true;
+    acct.cache_path = Some(dir.path().join("enc.sqlite"));
+    let path = acct.cache_file().expect("path");
+    let read = CacheAccess::of(&acct, &kr, false).await;
+    assert!(matches!(read, Err(Error::WrongKey { .. })), "{read:?}");
+    assert!(!path.exists(), "a read created {}", path.display());
+    let first = CacheAccess::of(&acct, &kr, true).await.expect("first sync");
+    let mut store = first.open().expect("open");
+    store.ensure_mailbox("INBOX", None).expect("write");
+    drop(store);
+    let bytes = std::fs::read(&path).expect("cache file");
+    assert!(!bytes.starts_with(b"SQLite format 3"), "not encrypted");
+    let again = CacheAccess::of(&acct, &kr, false).await.expect("read");
+    let store = again.open().expect("reopen with the stored key");
+    assert_eq!(store.mailboxes().expect("mailboxes").len(), 1);
+    kr.delete_account("enc").await.expect("clean up");
 }
 
 #[tokio::test]

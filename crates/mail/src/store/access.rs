@@ -1,0 +1,136 @@
+//! Opening an account's cache the way every front end does: the key of an encrypted
+//! cache comes from the OS keyring, and a cache left with messages missing from the
+//! full-text index (a sync interrupted before its bulk build) is indexed before use.
+//!
+//! Invariants:
+//! - An encrypted account's cache is never opened, nor created, without its key: a read
+//!   before the first sync must not leave a plain SQLite file where the encrypted cache
+//!   belongs. Only a caller that may create the key (a sync) creates one.
+//! - A cache returned by [`CacheAccess::open`] has nothing waiting for the index, so a
+//!   search sees every cached message, also offline after an interrupted sync.
+
+use std::path::{Path, PathBuf};
+
+use super::{CacheKey, Store};
+use crate::account::Account;
+use crate::credentials::Keyring;
+use crate::error::{Error, Result};
+
+/// Where an account's cache lives and the key that opens it.
+#[derive(Clone)]
+pub struct CacheAccess {
+    path: PathBuf,
+    key: Option<CacheKey>,
+}
+
+impl std::fmt::Debug for CacheAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheAccess")
+            .field("path", &self.path)
+            .field("encrypted", &self.key.is_some())
+            .finish()
+    }
+}
+
+impl CacheAccess {
+    /// The cache of `account`; with `create_key`, an encrypted account without a key yet
+    /// gets a new one in `keyring` (its first sync). Without a key an encrypted cache is
+    /// [`Error::WrongKey`].
+    pub async fn of(account: &Account, keyring: &Keyring, create_key: bool) -> Result<Self> {
+        let path = account.cache_file()?;
+        let key = if account.encrypt_cache {
+            let key = keyring.cache_key(&account.name, create_key).await?;
+            if key.is_none() {
+                return Err(Error::WrongKey { path });
+            }
+            key
+        } else {
+            None
+        };
+        Ok(CacheAccess { path, key })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens the cache, creating its folder and file when new, and indexes what an
+    /// interrupted sync left unindexed. Blocking: SQLite work.
+    pub fn open(&self) -> Result<Store> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| Error::CacheDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let mut store = Store::open(&self.path, self.key.as_ref())?;
+        let pending = store.pending_index()?;
+        if pending > 0 {
+            tracing::info!(pending, "indexing messages an interrupted sync left");
+            store.index_pending(&mut |_, _| {})?;
+        }
+        Ok(store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::parse_headers;
+    use crate::query::SearchOrder;
+    use crate::store::NewMessage;
+    use crate::types::Uid;
+
+    fn headers(n: u32) -> Vec<NewMessage> {
+        (1..=n)
+            .map(|u| NewMessage {
+                uid: Uid::new(u).expect("uid"),
+                flags: Default::default(),
+                modseq: None,
+                internal_date: None,
+                size: None,
+                meta: parse_headers(
+                    format!(
+                        "Message-ID: <m{u}@access.test>\r\nSubject: ptarmigan {u}\r\n\
+                         From: Ann <ann@access.test>\r\nDate: Mon, 3 Mar 2025 10:00:00 +0000\r\n\r\n"
+                    )
+                    .as_bytes(),
+                ),
+                body_text: None,
+            })
+            .collect()
+    }
+
+    fn found(store: &Store, query: &str) -> usize {
+        store
+            .search(query, SearchOrder::NewestFirst, 0, 100)
+            .expect("search")
+            .items
+            .len()
+    }
+
+    // A sync stopped between storing headers and the bulk index build leaves rows only a
+    // later sync would index; opening the cache must index them, or an offline search
+    // would miss mail the cache holds.
+    #[tokio::test]
+    async fn a_cache_left_unindexed_is_indexed_when_opened() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut account = Account::new("t", "imap.access.test", "me");
+        account.cache_path = Some(dir.path().join("not yet").join("cache.sqlite"));
+        let access = CacheAccess::of(&account, &Keyring::default(), false)
+            .await
+            .expect("access");
+        {
+            let mut store = access.open().expect("open creates the folder");
+            let inbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
+            store.store_headers(inbox, &headers(3)).expect("store");
+            assert_eq!(store.pending_index().expect("pending"), 3);
+            assert_eq!(found(&store, "ptarmigan"), 0);
+            assert_eq!(found(&store, "folder:INBOX"), 3);
+        }
+        let store = access.open().expect("reopen");
+        assert_eq!(store.pending_index().expect("pending"), 0);
+        assert_eq!(found(&store, "ptarmigan"), 3);
+        assert_eq!(found(&store, "subject:ptarmigan from:ann"), 3);
+    }
+}

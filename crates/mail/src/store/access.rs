@@ -76,30 +76,8 @@ impl CacheAccess {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::parse_headers;
     use crate::query::SearchOrder;
-    use crate::store::NewMessage;
-    use crate::types::Uid;
-
-    fn headers(n: u32) -> Vec<NewMessage> {
-        (1..=n)
-            .map(|u| NewMessage {
-                uid: Uid::new(u).expect("uid"),
-                flags: Default::default(),
-                modseq: None,
-                internal_date: None,
-                size: None,
-                meta: parse_headers(
-                    format!(
-                        "Message-ID: <m{u}@access.test>\r\nSubject: ptarmigan {u}\r\n\
-                         From: Ann <ann@access.test>\r\nDate: Mon, 3 Mar 2025 10:00:00 +0000\r\n\r\n"
-                    )
-                    .as_bytes(),
-                ),
-                body_text: None,
-            })
-            .collect()
-    }
+    use crate::store::testing::headers;
 
     fn found(store: &Store, query: &str) -> usize {
         store
@@ -123,7 +101,9 @@ mod tests {
         {
             let mut store = access.open().expect("open creates the folder");
             let inbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
-            store.store_headers(inbox, &headers(3)).expect("store");
+            store
+                .store_headers(inbox, &headers("access.test", "ptarmigan", 1..=3))
+                .expect("store");
             assert_eq!(store.pending_index().expect("pending"), 3);
             assert_eq!(found(&store, "ptarmigan"), 0);
             assert_eq!(found(&store, "folder:INBOX"), 3);

@@ -211,27 +211,11 @@ fn build_chunk(tx: &Transaction<'_>) -> Result<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::parse_headers;
     use crate::store::{BodyUpdate, NewMessage};
     use crate::types::{MailboxId, Uid};
 
     fn headers(uids: std::ops::RangeInclusive<u32>) -> Vec<NewMessage> {
-        uids.map(|u| NewMessage {
-            uid: Uid::new(u).expect("uid"),
-            flags: Default::default(),
-            modseq: None,
-            internal_date: None,
-            size: None,
-            meta: parse_headers(
-                format!(
-                    "Message-ID: <m{u}@index.test>\r\nSubject: kestrel {u}\r\n\
-                     From: Ann <ann@index.test>\r\nDate: Mon, 3 Mar 2025 10:00:00 +0000\r\n\r\n"
-                )
-                .as_bytes(),
-            ),
-            body_text: None,
-        })
-        .collect()
+        crate::store::testing::headers("index.test", "kestrel", uids)
     }
 
     fn body(uid: u32, text: &str) -> BodyUpdate {

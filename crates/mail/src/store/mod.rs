@@ -17,6 +17,8 @@ mod index;
 mod key;
 mod read;
 pub(crate) mod schema;
+#[cfg(test)]
+mod testing;
 mod write;
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_imap::Session;
-use mailcall_mail::{sync_account, Account, Password, Security, Store, SyncEvent, SyncOptions};
+use mailcall_mail::{
+    sync_account, Account, Password, Security, Store, SyncEvent, SyncOptions, SyncReport,
+};
 use mailcall_testkit::dovecot::DovecotLab;
 use mailcall_testkit::fixture::{Fixture, Manifest};
 use rustls::pki_types::ServerName;
@@ -78,16 +80,9 @@ pub fn fresh_cache(lab: &DovecotLab) -> (tempfile::TempDir, Account, Store) {
 pub async fn synced_lab(seed: u64, n: u64) -> Synced {
     let (lab, manifest) = lab_with_fixture(seed, n);
     let (dir, acct, mut store) = fresh_cache(&lab);
-    sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(500),
-        &mut |_| {},
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("first sync");
+    sync(&acct, &mut store, &options(500), &mut |_| {})
+        .await
+        .expect("first sync");
     Synced {
         lab,
         manifest,
@@ -95,6 +90,17 @@ pub async fn synced_lab(seed: u64, n: u64) -> Synced {
         store,
         dir,
     }
+}
+
+/// One sync of `acct` with the lab password that nothing cancels.
+pub async fn sync(
+    acct: &Account,
+    store: &mut Store,
+    opts: &SyncOptions,
+    progress: &mut (dyn FnMut(SyncEvent) + Send),
+) -> mailcall_mail::Result<SyncReport> {
+    let cancel = CancellationToken::new();
+    sync_account(acct, &password(), store, opts, progress, &cancel).await
 }
 
 /// Another client deletes `folder` and creates it again with one message ([`EXTRA`]):

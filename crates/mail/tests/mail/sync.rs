@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::remote::{
     self, account, fresh_cache, lab_with_fixture, options, other_client, password, recorder, run,
-    uid_search,
+    sync, uid_search,
 };
 
 fn total(store: &Store, folder: &str) -> u64 {
@@ -29,19 +29,11 @@ async fn full_then_incremental_sync_follows_another_client() {
     let dir = tempfile::tempdir().expect("tempdir");
     let acct = account(&lab, dir.path(), Security::Starttls);
     let mut store = Store::open(acct.cache_file().expect("path"), None).expect("store");
-    let cancel = CancellationToken::new();
     let (events, mut sink) = recorder();
 
-    let report = sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(64),
-        &mut sink,
-        &cancel,
-    )
-    .await
-    .expect("first sync");
+    let report = sync(&acct, &mut store, &options(64), &mut sink)
+        .await
+        .expect("first sync");
     assert_eq!(report.inserted() as u64, manifest.messages);
     for (folder, counts) in &manifest.by_folder {
         assert_eq!(total(&store, folder), counts.total, "{folder}");
@@ -77,16 +69,9 @@ async fn full_then_incremental_sync_follows_another_client() {
     raw.logout().await.expect("logout");
 
     let inbox_before = total(&store, "INBOX");
-    let report = sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(64),
-        &mut sink,
-        &cancel,
-    )
-    .await
-    .expect("second sync");
+    let report = sync(&acct, &mut store, &options(64), &mut sink)
+        .await
+        .expect("second sync");
     let inbox = report
         .folders
         .iter()
@@ -111,16 +96,9 @@ async fn full_then_incremental_sync_follows_another_client() {
     assert_eq!(found.items.len(), 1);
 
     // Nothing changed since: the third sync writes nothing.
-    let report = sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(64),
-        &mut sink,
-        &cancel,
-    )
-    .await
-    .expect("third sync");
+    let report = sync(&acct, &mut store, &options(64), &mut sink)
+        .await
+        .expect("third sync");
     for f in &report.folders {
         assert_eq!(
             (f.inserted, f.removed, f.flags_updated, f.fetched),
@@ -134,18 +112,10 @@ async fn full_then_incremental_sync_follows_another_client() {
 async fn uidvalidity_change_clears_and_refetches_the_folder() {
     let (lab, manifest) = lab_with_fixture(12, 120);
     let (_dir, acct, mut store) = fresh_cache(&lab);
-    let cancel = CancellationToken::new();
     let (_, mut sink) = recorder();
-    sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(500),
-        &mut sink,
-        &cancel,
-    )
-    .await
-    .expect("first sync");
+    sync(&acct, &mut store, &options(500), &mut sink)
+        .await
+        .expect("first sync");
     assert_eq!(
         total(&store, "Archive"),
         manifest.by_folder.get("Archive").map_or(0, |c| c.total)
@@ -154,16 +124,9 @@ async fn uidvalidity_change_clears_and_refetches_the_folder() {
     // Deleting and creating the mailbox again gives it a new UIDVALIDITY.
     remote::recreate_with_one_message(&lab, "Archive").await;
 
-    let report = sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &options(500),
-        &mut sink,
-        &cancel,
-    )
-    .await
-    .expect("resync");
+    let report = sync(&acct, &mut store, &options(500), &mut sink)
+        .await
+        .expect("resync");
     let archive = report
         .folders
         .iter()

@@ -8,7 +8,7 @@ use mailcall_mail::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::remote::{options, password, synced_lab, Synced};
+use crate::remote::{options, password, synced_lab};
 use crate::sort::server_message_ids;
 
 fn inbox(store: &Store) -> Vec<MessageSummary> {
@@ -18,13 +18,7 @@ fn inbox(store: &Store) -> Vec<MessageSummary> {
 
 #[tokio::test]
 async fn offline_changes_reach_the_server_after_restart_and_replay() {
-    let Synced {
-        mut lab,
-        manifest: _manifest,
-        acct,
-        mut store,
-        dir: _dir,
-    } = synced_lab(51, 60).await;
+    let (mut kept, acct, mut store) = synced_lab(51, 60).await;
     let cancel = CancellationToken::new();
     let msgs: Vec<MessageSummary> = inbox(&store)
         .into_iter()
@@ -34,7 +28,7 @@ async fn offline_changes_reach_the_server_after_restart_and_replay() {
     assert_eq!(msgs.len(), 4);
     let (a, b, c, d) = (&msgs[0], &msgs[1], &msgs[2], &msgs[3]);
 
-    lab.stop().expect("stop");
+    kept.lab.stop().expect("stop");
     assert!(Connection::open(&acct, &password()).await.is_err());
     let moved_a = store.journal_move(a.id, "Later", 1).expect("move a");
     store
@@ -65,7 +59,7 @@ async fn offline_changes_reach_the_server_after_restart_and_replay() {
     assert!(b_now.summary.flags.flagged);
     assert_eq!(store.pending_changes().expect("pending").len(), 5);
 
-    lab.restart().expect("restart");
+    kept.lab.restart().expect("restart");
     // Meanwhile another client deletes c on the server.
     let mut other = Connection::open(&acct, &password()).await.expect("session");
     other
@@ -134,23 +128,17 @@ async fn offline_changes_reach_the_server_after_restart_and_replay() {
 /// INBOX: the sync now replays the journal first.
 #[tokio::test]
 async fn sync_sends_pending_offline_moves_before_fetching() {
-    let Synced {
-        mut lab,
-        manifest: _manifest,
-        acct,
-        mut store,
-        dir: _dir,
-    } = synced_lab(52, 30).await;
+    let (mut kept, acct, mut store) = synced_lab(52, 30).await;
     let cancel = CancellationToken::new();
     let moved = inbox(&store)
         .into_iter()
         .find(|m| !m.message_id.ends_with(".invalid"))
         .expect("a message");
-    lab.stop().expect("stop");
+    kept.lab.stop().expect("stop");
     store
         .journal_move(moved.id, "Later", 1)
         .expect("offline move");
-    lab.restart().expect("restart");
+    kept.lab.restart().expect("restart");
 
     let mut events = Vec::new();
     sync_account(

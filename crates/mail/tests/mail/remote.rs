@@ -58,15 +58,13 @@ pub fn lab_with_fixture(seed: u64, n: u64) -> (DovecotLab, Manifest) {
     (lab, manifest)
 }
 
-/// A lab with fixture mail, a TLS account on it and that account's cache after one full
-/// sync: where most tests of what comes after a sync start.
-pub struct Synced {
+/// What must outlive a test's use of a synced account: the server, the fixture's answers
+/// and the folder of the cache and CA file.
+pub struct Kept {
     pub lab: DovecotLab,
     pub manifest: Manifest,
-    pub acct: Account,
-    pub store: Store,
-    /// Holds the cache and the CA file.
-    pub dir: tempfile::TempDir,
+    /// Held, never read: dropping it deletes the cache and the CA file.
+    _dir: tempfile::TempDir,
 }
 
 /// A TLS account on `lab` and its empty cache in a new temporary folder.
@@ -77,19 +75,20 @@ pub fn fresh_cache(lab: &DovecotLab) -> (tempfile::TempDir, Account, Store) {
     (dir, acct, store)
 }
 
-pub async fn synced_lab(seed: u64, n: u64) -> Synced {
+/// A lab with fixture mail, a TLS account on it and that account's cache after one full
+/// sync: where most tests of what comes after a sync start.
+pub async fn synced_lab(seed: u64, n: u64) -> (Kept, Account, Store) {
     let (lab, manifest) = lab_with_fixture(seed, n);
     let (dir, acct, mut store) = fresh_cache(&lab);
     sync(&acct, &mut store, &options(500), &mut |_| {})
         .await
         .expect("first sync");
-    Synced {
+    let kept = Kept {
         lab,
         manifest,
-        acct,
-        store,
-        dir,
-    }
+        _dir: dir,
+    };
+    (kept, acct, store)
 }
 
 /// One sync of `acct` with the lab password that nothing cancels.

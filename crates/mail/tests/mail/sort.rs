@@ -10,7 +10,7 @@ use mailcall_mail::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::remote::{self, options, password, synced_lab, Synced};
+use crate::remote::{self, options, password, synced_lab};
 
 const NOW: i64 = 1_900_000_000;
 
@@ -54,13 +54,7 @@ fn planned_ids(plan: &SortPlan) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn apply_moves_exactly_the_planned_messages() {
-    let Synced {
-        lab: _lab,
-        manifest: _manifest,
-        acct,
-        mut store,
-        dir: _dir,
-    } = synced_lab(41, 300).await;
+    let (_kept, acct, mut store) = synced_lab(41, 300).await;
     let cancel = CancellationToken::new();
     let mut rule = Rule::to("Sorted.Shops");
     rule.from = vec![busy_domain(&store)];
@@ -119,13 +113,7 @@ async fn apply_moves_exactly_the_planned_messages() {
 
 #[tokio::test]
 async fn stale_plan_moves_what_still_exists_and_reports_the_rest() {
-    let Synced {
-        lab: _lab,
-        manifest: _manifest,
-        acct,
-        mut store,
-        dir: _dir,
-    } = synced_lab(42, 200).await;
+    let (_kept, acct, mut store) = synced_lab(42, 200).await;
     let cancel = CancellationToken::new();
     let mut rule = Rule::to("Sorted");
     rule.from = vec![busy_domain(&store)];
@@ -168,13 +156,8 @@ async fn stale_plan_moves_what_still_exists_and_reports_the_rest() {
 // after the cache has synced the new folder.
 #[tokio::test]
 async fn a_plan_for_a_folder_reset_on_the_server_is_refused() {
-    let Synced {
-        lab,
-        manifest,
-        acct,
-        mut store,
-        dir: _dir,
-    } = synced_lab(43, 150).await;
+    let (kept, acct, mut store) = synced_lab(43, 150).await;
+    let (lab, manifest) = (&kept.lab, &kept.manifest);
     let cancel = CancellationToken::new();
     assert!(manifest
         .by_folder
@@ -189,7 +172,7 @@ async fn a_plan_for_a_folder_reset_on_the_server_is_refused() {
     assert!(plan.total() >= 2, "{}", plan.total());
     store.save_sort_plan(&plan).expect("save");
 
-    remote::recreate_with_one_message(&lab, "Archive").await;
+    remote::recreate_with_one_message(lab, "Archive").await;
 
     let mut conn = Connection::open(&acct, &password()).await.expect("connect");
     for attempt in ["before a resync", "after a resync"] {

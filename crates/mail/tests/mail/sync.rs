@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use mailcall_mail::sync::Backoff;
-use mailcall_mail::{sync_account, MailboxRole, SearchOrder, Security, Store, SyncEvent};
+use mailcall_mail::{MailboxRole, SearchOrder, Security, Store, SyncEvent};
 use tokio_util::sync::CancellationToken;
 
 use crate::remote::{
@@ -154,16 +154,9 @@ async fn bodies_are_fetched_without_marking_mail_read() {
         ..options(100)
     };
     let (_, mut sink) = recorder();
-    sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &opts,
-        &mut sink,
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("sync");
+    sync(&acct, &mut store, &opts, &mut sink)
+        .await
+        .expect("sync");
     let stats = store.stats().expect("stats");
     assert_eq!(stats.messages, manifest.messages);
     assert_eq!(stats.with_body, manifest.messages);
@@ -215,16 +208,9 @@ async fn sync_resumes_after_the_server_stops_mid_way() {
         },
         ..options(BATCH)
     };
-    let report = sync_account(
-        &acct,
-        &password(),
-        &mut store,
-        &opts,
-        &mut sink,
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("sync completes across the outage");
+    let report = sync(&acct, &mut store, &opts, &mut sink)
+        .await
+        .expect("sync completes across the outage");
     let _lab = outage.join().expect("outage thread");
     assert!(
         retries >= 1 && report.connections >= 2,

@@ -206,23 +206,25 @@ const TICKS_PER_SEC: f64 = 100.0;
 /// (`"self"`, a pid, `"self/task/<tid>"`), and with `reaped` also by the children it has
 /// waited for.
 pub fn cpu_seconds(entry: &str, reaped: bool) -> Option<f64> {
-    let fields = if reaped { 11..15 } else { 11..13 };
+    let fields = stat_fields(entry)?;
+    let times = if reaped { 11..15 } else { 11..13 };
     let mut ticks = 0u64;
-    for n in fields {
-        ticks += stat_field(entry, n)?.parse::<u64>().ok()?;
+    for n in times {
+        ticks += fields.get(n)?.parse::<u64>().ok()?;
     }
     Some(ticks as f64 / TICKS_PER_SEC)
 }
 
-/// Field `n` after the command name in `/proc/<pid>/stat` (0 = state, 1 = parent pid,
-/// 11 and 12 user and system ticks, 13 and 14 those of waited-for children).
+/// Field `n` after the command name in `/proc/<pid>/stat` (see [`stat_fields`]).
 fn proc_stat(pid: u32, n: usize) -> Option<String> {
-    stat_field(&pid.to_string(), n)
+    stat_fields(&pid.to_string())?.into_iter().nth(n)
 }
 
-fn stat_field(entry: &str, n: usize) -> Option<String> {
+/// The fields of `/proc/<entry>/stat` after the command name, read once: 0 = state,
+/// 1 = parent pid, 11 and 12 user and system ticks, 13 and 14 those of waited-for children.
+fn stat_fields(entry: &str) -> Option<Vec<String>> {
     let stat = std::fs::read_to_string(format!("/proc/{entry}/stat")).ok()?;
     // The command name is in parentheses and may itself contain spaces and parentheses.
     let (_, rest) = stat.rsplit_once(')')?;
-    rest.split_whitespace().nth(n).map(str::to_owned)
+    Some(rest.split_whitespace().map(str::to_owned).collect())
 }

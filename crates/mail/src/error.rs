@@ -178,6 +178,21 @@ impl Error {
             _ => false,
         }
     }
+
+    /// True when the cache was locked by another connection (a sync in another process)
+    /// for longer than the busy timeout.
+    pub fn is_busy(&self) -> bool {
+        let source = match self {
+            Error::Sql { source, .. }
+            | Error::Open { source, .. }
+            | Error::Migrate { source, .. } => source,
+            _ => return false,
+        };
+        matches!(
+            source.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
 }
 
 /// Result of the mail engine.

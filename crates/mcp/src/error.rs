@@ -82,23 +82,11 @@ impl Error {
     /// True when SQLite reported the database busy or locked: worth another try.
     pub fn is_busy(&self) -> bool {
         match self {
-            Error::Mail(e) => mail_is_busy(e),
+            Error::Mail(e) => e.is_busy(),
             Error::Busy => true,
             _ => false,
         }
     }
-}
-
-fn mail_is_busy(e: &mailcall_mail::Error) -> bool {
-    use mailcall_mail::Error as M;
-    let source = match e {
-        M::Sql { source, .. } | M::Open { source, .. } | M::Migrate { source, .. } => source,
-        _ => return false,
-    };
-    matches!(
-        source.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
 }
 
 /// The error and its causes on one line.

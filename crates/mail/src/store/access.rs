@@ -7,9 +7,11 @@
 //!   before the first sync must not leave a plain SQLite file where the encrypted cache
 //!   belongs. Only a caller that may create the key (a sync) creates one.
 //! - A cache returned by [`CacheAccess::open`] has nothing waiting for the index, so a
-//!   search sees every cached message, also offline after an interrupted sync.
+//!   search sees every cached message, also offline after an interrupted sync. The one
+//!   exception is a cache another connection keeps locked past the busy timeout: that is
+//!   a sync at work, which indexes those rows itself, so opening goes on without waiting.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{CacheKey, Store};
 use crate::account::Account;
@@ -17,7 +19,6 @@ use crate::credentials::Keyring;
 use crate::error::{Error, Result};
 
 /// Where an account's cache lives and the key that opens it.
-#[derive(Clone)]
 pub struct CacheAccess {
     path: PathBuf,
     key: Option<CacheKey>,
@@ -50,10 +51,6 @@ impl CacheAccess {
         Ok(CacheAccess { path, key })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Opens the cache, creating its folder and file when new, and indexes what an
     /// interrupted sync left unindexed. Blocking: SQLite work.
     pub fn open(&self) -> Result<Store> {
@@ -64,10 +61,13 @@ impl CacheAccess {
             })?;
         }
         let mut store = Store::open(&self.path, self.key.as_ref())?;
-        let pending = store.pending_index()?;
-        if pending > 0 {
-            tracing::info!(pending, "indexing messages an interrupted sync left");
-            store.index_pending(&mut |_, _| {})?;
+        match store.index_pending(&mut |_, _| {}) {
+            Ok(0) => {}
+            Ok(indexed) => tracing::info!(indexed, "indexed messages an interrupted sync left"),
+            Err(e) if e.is_busy() => {
+                tracing::debug!("cache locked by a sync; it indexes its messages itself");
+            }
+            Err(e) => return Err(e),
         }
         Ok(store)
     }
@@ -112,5 +112,33 @@ mod tests {
         assert_eq!(store.pending_index().expect("pending"), 0);
         assert_eq!(found(&store, "ptarmigan"), 3);
         assert_eq!(found(&store, "subject:ptarmigan from:ann"), 3);
+    }
+
+    // A sync in another process holds the write lock while it stores; opening the cache
+    // for a read must not fail on the rows that sync is about to index itself.
+    #[tokio::test]
+    async fn a_cache_locked_by_a_sync_opens_without_indexing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut account = Account::new("t", "imap.access.test", "me");
+        account.cache_path = Some(dir.path().join("cache.sqlite"));
+        let access = CacheAccess::of(&account, &Keyring::default(), false)
+            .await
+            .expect("access");
+        {
+            let mut store = access.open().expect("open");
+            let inbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
+            store
+                .store_headers(inbox, &headers("access.test", "ptarmigan", 1..=3))
+                .expect("store");
+        }
+        let sync = rusqlite::Connection::open(dir.path().join("cache.sqlite")).expect("open");
+        sync.execute_batch("BEGIN IMMEDIATE").expect("write lock");
+        let store = access.open().expect("opens while locked");
+        assert_eq!(store.pending_index().expect("pending"), 3);
+        assert_eq!(found(&store, "folder:INBOX"), 3);
+        sync.execute_batch("COMMIT").expect("release");
+        drop(store);
+        let store = access.open().expect("reopen");
+        assert_eq!(found(&store, "ptarmigan"), 3);
     }
 }

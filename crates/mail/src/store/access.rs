@@ -87,27 +87,32 @@ mod tests {
             .len()
     }
 
+    /// An account whose cache at `file` (under a new folder) holds three messages a sync
+    /// stored but did not index yet, as an interrupted sync leaves them.
+    async fn unindexed_cache(file: &str) -> (tempfile::TempDir, CacheAccess) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut account = Account::new("t", "imap.access.test", "me");
+        account.cache_path = Some(dir.path().join(file));
+        let access = CacheAccess::of(&account, &Keyring::default(), false)
+            .await
+            .expect("access");
+        let mut store = access.open().expect("open creates the folder");
+        let inbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
+        store
+            .store_headers(inbox, &headers("access.test", "ptarmigan", 1..=3))
+            .expect("store");
+        assert_eq!(store.pending_index().expect("pending"), 3);
+        assert_eq!(found(&store, "ptarmigan"), 0);
+        assert_eq!(found(&store, "folder:INBOX"), 3);
+        (dir, access)
+    }
+
     // A sync stopped between storing headers and the bulk index build leaves rows only a
     // later sync would index; opening the cache must index them, or an offline search
     // would miss mail the cache holds.
     #[tokio::test]
     async fn a_cache_left_unindexed_is_indexed_when_opened() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut account = Account::new("t", "imap.access.test", "me");
-        account.cache_path = Some(dir.path().join("not yet").join("cache.sqlite"));
-        let access = CacheAccess::of(&account, &Keyring::default(), false)
-            .await
-            .expect("access");
-        {
-            let mut store = access.open().expect("open creates the folder");
-            let inbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
-            store
-                .store_headers(inbox, &headers("access.test", "ptarmigan", 1..=3))
-                .expect("store");
-            assert_eq!(store.pending_index().expect("pending"), 3);
-            assert_eq!(found(&store, "ptarmigan"), 0);
-            assert_eq!(found(&store, "folder:INBOX"), 3);
-        }
+        let (_dir, access) = unindexed_cache("not yet/cache.sqlite").await;
         let store = access.open().expect("reopen");
         assert_eq!(store.pending_index().expect("pending"), 0);
         assert_eq!(found(&store, "ptarmigan"), 3);
@@ -118,19 +123,7 @@ mod tests {
     // for a read must not fail on the rows that sync is about to index itself.
     #[tokio::test]
     async fn a_cache_locked_by_a_sync_opens_without_indexing() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut account = Account::new("t", "imap.access.test", "me");
-        account.cache_path = Some(dir.path().join("cache.sqlite"));
-        let access = CacheAccess::of(&account, &Keyring::default(), false)
-            .await
-            .expect("access");
-        {
-            let mut store = access.open().expect("open");
-            let inbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
-            store
-                .store_headers(inbox, &headers("access.test", "ptarmigan", 1..=3))
-                .expect("store");
-        }
+        let (dir, access) = unindexed_cache("cache.sqlite").await;
         let sync = rusqlite::Connection::open(dir.path().join("cache.sqlite")).expect("open");
         sync.execute_batch("BEGIN IMMEDIATE").expect("write lock");
         let store = access.open().expect("opens while locked");

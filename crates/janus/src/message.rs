@@ -12,16 +12,15 @@ use serde_json::Value;
 use crate::id::{HandleId, SessionId};
 
 /// An SDP offer or answer as Janus carries it next to a plugin message.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jsep {
     #[serde(rename = "type")]
     pub kind: SdpType,
     pub sdp: String,
     /// Set by Janus when the offer restarts ICE; clients may set it on renegotiation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<bool>,
     /// `false` when the sender does not trickle candidates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trickle: Option<bool>,
 }
 
@@ -148,20 +147,17 @@ impl Request {
 }
 
 /// A request with the fields every request carries.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     #[serde(flatten)]
     pub request: Request,
     pub transaction: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle_id: Option<HandleId>,
     /// A stored or signed token (`token_auth`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// The shared `api_secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apisecret: Option<String>,
 }
 
@@ -173,10 +169,10 @@ pub struct PluginData {
 }
 
 /// `error` of an error answer.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 

@@ -14,6 +14,7 @@ use crate::error::{Error, Result, VideoRoomCode};
 use crate::id::{FeedId, RoomId};
 
 /// A stream a publisher offers (in `joined` and `publishers`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublishedStream {
     #[serde(rename = "type")]
@@ -22,69 +23,62 @@ pub struct PublishedStream {
     pub mid: String,
     #[serde(default)]
     pub disabled: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codec: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default)]
     pub simulcast: bool,
     #[serde(default)]
     pub svc: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talking: Option<bool>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// An active publisher.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublisherInfo {
     pub id: FeedId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
     #[serde(default)]
     pub dummy: bool,
     #[serde(default)]
     pub streams: Vec<PublishedStream>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talking: Option<bool>,
 }
 
 /// A participant as `joining` or `attendees` describe it.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attendee {
     pub id: FeedId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
 }
 
 /// `joined`: this handle is a participant now.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Joined {
     pub room: RoomId,
     pub id: FeedId,
     #[serde(default)]
     pub private_id: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default)]
     pub publishers: Vec<PublisherInfo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attendees: Option<Vec<Attendee>>,
 }
 
 /// One m-line of a subscription.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionStream {
     pub mindex: u32,
     pub mid: String,
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed_id: Option<FeedId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed_mid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed_display: Option<String>,
     #[serde(default)]
     pub send: bool,
@@ -95,13 +89,12 @@ pub struct SubscriptionStream {
 }
 
 /// `attached` (subscriber join), `updated` and `switched` carry the subscription layout.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Subscription {
     pub room: RoomId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streams: Option<Vec<SubscriptionStream>>,
     /// `switched` only: how many of the requested changes took effect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<u32>,
 }
 

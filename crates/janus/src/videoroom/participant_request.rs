@@ -23,18 +23,15 @@ pub enum PublisherRequest {
 }
 
 /// `join` as a publisher (`ptype: publisher`); never publishes by itself.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct JoinPublisher {
     pub ptype: Ptype,
     pub room: RoomId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<FeedId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
     /// ACL token or signed room token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
 }
 
@@ -46,62 +43,43 @@ pub struct Description {
 }
 
 /// `publish` (with an SDP offer).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Publish {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audiocodec: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub videocodec: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_level_average: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_active_packets: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub descriptions: Option<Vec<Description>>,
 }
 
 /// Per-mid settings of a publisher `configure`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PublisherStream {
     pub mid: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyframe: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_delay: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_delay: Option<u32>,
 }
 
 /// `configure` on a publisher (optionally with an SDP offer for renegotiation).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfigurePublisher {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyframe: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_active_packets: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_level_average: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streams: Option<Vec<PublisherStream>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub descriptions: Option<Vec<Description>>,
 }
 
@@ -143,49 +121,39 @@ pub enum SubscriberRequest {
 }
 
 /// `join` as a subscriber (`ptype: subscriber`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct JoinSubscriber {
     pub ptype: Ptype,
     pub room: RoomId,
     pub streams: Vec<SubscribeStream>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_msid: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoupdate: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_id: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
 }
 
 /// A stream to subscribe to: a whole feed, or one of its mids.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SubscribeStream {
     pub feed: FeedId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crossrefid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub substream: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporal: Option<u8>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// A stream to drop: by feed, by feed + mid, or by subscription mid.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UnsubscribeStream {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed: Option<FeedId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_mid: Option<String>,
 }
 
@@ -198,33 +166,25 @@ pub struct SwitchStream {
 }
 
 /// Per-mid settings of a subscriber `configure`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SubscriberStream {
     pub mid: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub substream: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporal: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spatial_layer: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporal_layer: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_delay: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_delay: Option<u32>,
 }
 
 /// `configure` on a subscriber.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfigureSubscriber {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streams: Option<Vec<SubscriberStream>>,
     /// Ask Janus for an ICE-restart offer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<bool>,
 }

@@ -77,103 +77,71 @@ impl RoomRequest {
 }
 
 /// `create`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateRoom {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<RoomId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_private: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed: Option<Vec<String>>,
     /// Maximum number of concurrent WebRTC publishers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishers: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fir_freq: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audiocodec: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub videocodec: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_pvtid: Option<bool>,
     /// Join only with a signed room token (`room=<id>`, realm `janus.plugin.videoroom`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_tokens: Option<bool>,
     /// Send `talking`/`stopped-talking` events (needs the ssrc-audio-level extension).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audiolevel_event: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_active_packets: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_level_average: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rec_dir: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permanent: Option<bool>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// `edit`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EditRoom {
     pub room: RoomId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_secret: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_pin: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_is_private: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_require_pvtid: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_bitrate: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_fir_freq: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_publishers: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_lock_record: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_rec_dir: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permanent: Option<bool>,
 }
 
 /// `destroy`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DestroyRoom {
     pub room: RoomId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permanent: Option<bool>,
 }
 
 /// `allowed`: the room's token ACL.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Allowed {
     pub room: RoomId,
     pub action: AllowedAction,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
@@ -188,132 +156,117 @@ pub enum AllowedAction {
 }
 
 /// `kick`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kick {
     pub room: RoomId,
     pub id: FeedId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
 /// `moderate`: mute or unmute one stream of a participant.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Moderate {
     pub room: RoomId,
     pub id: FeedId,
     pub mid: String,
     pub mute: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
 /// `enable_recording`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnableRecording {
     pub room: RoomId,
     pub record: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
 /// `rtp_forward`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RtpForward {
     pub room: RoomId,
     pub publisher_id: FeedId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_family: Option<String>,
     pub streams: Vec<ForwardStream>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// One stream of an `rtp_forward`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ForwardStream {
     pub mid: String,
     pub port: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssrc: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pt: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtcp_port: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulcast: Option<bool>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// `stop_rtp_forward`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StopRtpForward {
     pub room: RoomId,
     pub publisher_id: FeedId,
     pub stream_id: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
 /// `add_remote_publisher`: a publisher whose RTP comes from another Janus (`publish_remotely`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AddRemotePublisher {
     pub room: RoomId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<FeedId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iface: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     pub streams: Vec<RemoteStream>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
 /// `update_remote_publisher`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRemotePublisher {
     pub room: RoomId,
     pub id: FeedId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
     pub streams: Vec<RemoteStream>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
 /// A stream of a remote publisher.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RemoteStream {
     #[serde(rename = "type")]
     pub kind: String,
     pub mindex: u32,
     pub mid: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codec: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulcast: Option<bool>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// `publish_remotely`: forward a local publisher to a remote publisher on another Janus.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublishRemotely {
     pub room: RoomId,
@@ -321,11 +274,8 @@ pub struct PublishRemotely {
     pub remote_id: String,
     pub host: String,
     pub port: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_family: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtcp_port: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 

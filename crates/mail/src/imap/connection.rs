@@ -89,6 +89,24 @@ async fn line(reader: &mut BufReader<&mut TcpStream>, host: &str, port: u16) -> 
     }
 }
 
+/// Sends one command line of the plaintext phase.
+async fn command(
+    reader: &mut BufReader<&mut TcpStream>,
+    line: &[u8],
+    host: &str,
+    port: u16,
+) -> Result<()> {
+    reader
+        .get_mut()
+        .write_all(line)
+        .await
+        .map_err(|source| Error::Connect {
+            host: host.to_owned(),
+            port,
+            source,
+        })
+}
+
 /// The capability atoms in a `* CAPABILITY ...` line or a `[CAPABILITY ...]` code.
 fn capability_atoms(line: &str) -> Option<Vec<String>> {
     let upper = line.to_ascii_uppercase();
@@ -114,15 +132,7 @@ async fn plaintext_phase(
     if !greeting.starts_with("* OK") {
         return Err(protocol(format!("greeting {:?}", greeting.trim_end())));
     }
-    reader
-        .get_mut()
-        .write_all(b"c1 CAPABILITY\r\n")
-        .await
-        .map_err(|source| Error::Connect {
-            host: host.to_owned(),
-            port,
-            source,
-        })?;
+    command(&mut reader, b"c1 CAPABILITY\r\n", host, port).await?;
     let mut atoms = Vec::new();
     loop {
         let l = line(&mut reader, host, port).await?;
@@ -144,15 +154,7 @@ async fn plaintext_phase(
             port,
         });
     }
-    reader
-        .get_mut()
-        .write_all(b"c2 STARTTLS\r\n")
-        .await
-        .map_err(|source| Error::Connect {
-            host: host.to_owned(),
-            port,
-            source,
-        })?;
+    command(&mut reader, b"c2 STARTTLS\r\n", host, port).await?;
     loop {
         let l = line(&mut reader, host, port).await?;
         if l.starts_with("c2 OK") {

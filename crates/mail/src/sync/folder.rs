@@ -297,39 +297,15 @@ pub(crate) async fn fetch_missing_bodies(
     if missing.is_empty() {
         return Ok(0);
     }
-    // The folder may not be the selected one any more.
     let state = store.mailbox_state(mailbox)?;
-    let selected = or_cancel(
-        cancel,
-        conn.select(
-            name,
-            &MailboxState {
-                highestmodseq: None,
-                ..state
-            },
-        ),
-    )
-    .await?;
-    if selected.uidvalidity != state.uidvalidity {
-        // The next header sync clears this folder; bodies for old UIDs would be wrong.
+    if !or_cancel(cancel, select_unchanged(conn, state, name)).await? {
         return Ok(0);
     }
     let total = missing.len();
     let mut stored = 0;
     for chunk in missing.chunks(opts.body_batch.max(1)) {
         let fetched = or_cancel(cancel, conn.fetch_bodies(chunk)).await?;
-        let updates: Vec<BodyUpdate> = fetched
-            .into_iter()
-            .filter_map(|f| {
-                let parsed = parse_message(f.body.as_deref()?);
-                Some(BodyUpdate {
-                    uid: f.uid?,
-                    text: parsed.body_text.unwrap_or_default(),
-                    has_attachment: Some(parsed.meta.has_attachment),
-                })
-            })
-            .collect();
-        stored += store.set_bodies(mailbox, &updates)?;
+        stored += store.set_bodies(mailbox, &body_updates(fetched))?;
         progress(SyncEvent::Bodies {
             folder: name.to_owned(),
             done: stored,
@@ -349,21 +325,29 @@ pub async fn fetch_bodies_of(
     let Some(mailbox) = store.mailbox_id(name)? else {
         return Ok(0);
     };
-    let state = store.mailbox_state(mailbox)?;
-    let selected = conn
-        .select(
-            name,
-            &MailboxState {
-                highestmodseq: None,
-                ..state
-            },
-        )
-        .await?;
-    if selected.uidvalidity != state.uidvalidity {
+    if !select_unchanged(conn, store.mailbox_state(mailbox)?, name).await? {
         return Ok(0);
     }
-    let fetched = conn.fetch_bodies(uids).await?;
-    let updates: Vec<BodyUpdate> = fetched
+    let updates = body_updates(conn.fetch_bodies(uids).await?);
+    tracing::debug!(folder = name, set = %uid_set(uids), n = updates.len(), "fetched bodies on open");
+    store.set_bodies(mailbox, &updates)
+}
+
+/// Selects `name` (it may not be the selected folder any more) and tells whether its
+/// UIDs still mean what the cache holds. After a UIDVALIDITY change the next header sync
+/// clears the folder; bodies fetched for the old UIDs would be stored on the wrong rows.
+async fn select_unchanged(conn: &mut Connection, state: MailboxState, name: &str) -> Result<bool> {
+    let without_modseq = MailboxState {
+        highestmodseq: None,
+        ..state
+    };
+    let selected = conn.select(name, &without_modseq).await?;
+    Ok(selected.uidvalidity == state.uidvalidity)
+}
+
+/// The body text and attachment flag of each fetched message.
+fn body_updates(fetched: Vec<Fetched>) -> Vec<BodyUpdate> {
+    fetched
         .into_iter()
         .filter_map(|f| {
             let parsed = parse_message(f.body.as_deref()?);
@@ -373,7 +357,5 @@ pub async fn fetch_bodies_of(
                 has_attachment: Some(parsed.meta.has_attachment),
             })
         })
-        .collect();
-    tracing::debug!(folder = name, set = %uid_set(uids), n = updates.len(), "fetched bodies on open");
-    store.set_bodies(mailbox, &updates)
+        .collect()
 }

@@ -6,13 +6,22 @@
 //!   redacted; nothing here logs or formats one into an error.
 //! - The `keyring` calls block, and on Linux they drive zbus on a runtime of their own,
 //!   which panics inside a tokio runtime: every call runs on `spawn_blocking`.
+//! - A call the Secret Service drops (`PlatformFailure`: gnome-keyring aborts on some races
+//!   between clients, and the session bus starts it again on the next call) is tried again
+//!   twice. Every call is a whole get, set or delete, so trying again is safe.
 //! - Entries are `(service, "<account>/password")` and `(service, "<account>/cache-key")`;
 //!   [`Keyring::delete_account`] removes both and treats "already gone" as done.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use keyring::Entry;
 
 use crate::error::{Error, Result};
 use crate::store::CacheKey;
+
+/// The pauses before each new try of a call the Secret Service dropped.
+const RETRY_AFTER: [Duration; 2] = [Duration::from_millis(200), Duration::from_secs(1)];
 
 /// The keyring service name used by the app and the CLI.
 pub const SERVICE: &str = "mailcall";
@@ -85,32 +94,51 @@ impl Keyring {
         }
     }
 
-    /// Runs one blocking keyring call off the async runtime.
+    /// Runs one blocking keyring call off the async runtime, again after a pause when the
+    /// Secret Service dropped it (see the module doc).
     async fn call<T, F>(&self, action: &'static str, account: &str, item: Item, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Entry) -> keyring::Result<T> + Send + 'static,
+        F: Fn(&Entry) -> keyring::Result<T> + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let mut pauses = RETRY_AFTER.iter();
+        loop {
+            let outcome = self.call_once(account, item, Arc::clone(&f)).await;
+            if let Ok(Err(keyring::Error::PlatformFailure(e))) = &outcome {
+                if let Some(pause) = pauses.next() {
+                    tracing::debug!(action, error = %e, "the keyring dropped a call; trying again");
+                    tokio::time::sleep(*pause).await;
+                    continue;
+                }
+            }
+            // A panic in the call is reported, not tried again.
+            let result = outcome.unwrap_or_else(|join| {
+                Err(keyring::Error::PlatformFailure(Box::new(
+                    std::io::Error::other(join.to_string()),
+                )))
+            });
+            return result.map_err(|e| Error::Keyring {
+                action,
+                account: account.to_owned(),
+                source: scrub(e),
+            });
+        }
+    }
+
+    async fn call_once<T, F>(
+        &self,
+        account: &str,
+        item: Item,
+        f: Arc<F>,
+    ) -> std::result::Result<keyring::Result<T>, tokio::task::JoinError>
+    where
+        T: Send + 'static,
+        F: Fn(&Entry) -> keyring::Result<T> + Send + Sync + 'static,
     {
         let service = self.service.clone();
         let user = format!("{account}/{}", item.suffix());
-        let account_name = account.to_owned();
-        let joined =
-            tokio::task::spawn_blocking(move || Entry::new(&service, &user).and_then(|e| f(&e)))
-                .await;
-        match joined {
-            Ok(result) => result.map_err(|e| Error::Keyring {
-                action,
-                account: account_name,
-                source: scrub(e),
-            }),
-            Err(join) => Err(Error::Keyring {
-                action,
-                account: account_name,
-                source: keyring::Error::PlatformFailure(Box::new(std::io::Error::other(
-                    join.to_string(),
-                ))),
-            }),
-        }
+        tokio::task::spawn_blocking(move || Entry::new(&service, &user).and_then(|e| f(&e))).await
     }
 
     /// Stores (or replaces) the password of `account`.

@@ -4,8 +4,10 @@
 //! Invariants:
 //! - HOME, the XDG folders and the bus socket live in a temporary folder, so the user's own
 //!   keyring and session bus are never touched.
-//! - The bus config has no service folders, so nothing is ever D-Bus-activated: every name on
-//!   the bus belongs to this lab.
+//! - The bus activates one service, the lab's own: as on a desktop session, a call to a Secret
+//!   Service that is gone (gnome-keyring aborts on some races between clients) starts a new
+//!   daemon, unlocked with the same password, on the same keyring files. Every name on the
+//!   bus still belongs to this lab.
 //! - Ready means `org.freedesktop.secrets` is owned, the `default` alias points at the `login`
 //!   collection and that collection is unlocked.
 //! - `DBUS_SESSION_BUS_ADDRESS` is process-wide and tests run on parallel threads, so a test
@@ -33,6 +35,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 #[derive(Debug)]
 pub struct KeyringLab {
     bus_address: String,
+    dbus_send: PathBuf,
     home: PathBuf,
     // Dropped first: the watcher then ends the daemons even if a kill below fails.
     _watcher: Watcher,
@@ -74,8 +77,9 @@ impl KeyringLab {
         std::fs::set_permissions(root.join("runtime"), std::fs::Permissions::from_mode(0o700))?;
         let socket = root.join("bus");
         let bus_address = format!("unix:path={}", socket.display());
-        std::fs::write(root.join("bus.conf"), bus_config(&bus_address))?;
+        std::fs::write(root.join("bus.conf"), bus_config(&bus_address, root))?;
         std::fs::write(root.join("password"), Self::PASSWORD)?;
+        write_activation(root, &gnome_keyring)?;
 
         let mut command = Command::new(&dbus_daemon);
         command.arg(format!("--config-file={}", root.join("bus.conf").display()));
@@ -83,10 +87,7 @@ impl KeyringLab {
         isolate(&mut command, root, &bus_address);
         let mut bus = Daemon::spawn("dbus-daemon", command, &root.join("dbus.log"))?;
         let ping = |dest: &str, path: &str, method: &str, args: &[&str]| {
-            let mut command = Command::new(&dbus_send);
-            command.arg(format!("--bus={bus_address}"));
-            command.args(["--print-reply", &format!("--dest={dest}"), path, method]);
-            run(command.args(args))
+            call(&dbus_send, &bus_address, dest, path, method, args)
         };
         let dbus = ("org.freedesktop.DBus", "/org/freedesktop/DBus");
         bus.wait_ready(START_TIMEOUT, || {
@@ -130,6 +131,7 @@ impl KeyringLab {
 
         Ok(Self {
             bus_address,
+            dbus_send,
             home: root.join("home"),
             _watcher: watcher,
             _keyring: keyring,
@@ -141,6 +143,28 @@ impl KeyringLab {
     /// The bus address, for `DBUS_SESSION_BUS_ADDRESS`.
     pub fn bus_address(&self) -> &str {
         &self.bus_address
+    }
+
+    /// The process that owns the Secret Service name now: the first daemon, or one the bus
+    /// started after it died.
+    pub fn secret_service_pid(&self) -> Result<u32> {
+        let dbus = ("org.freedesktop.DBus", "/org/freedesktop/DBus");
+        let method = "org.freedesktop.DBus.GetConnectionUnixProcessID";
+        let name = format!("string:{SECRETS}");
+        let reply = call(
+            &self.dbus_send,
+            &self.bus_address,
+            dbus.0,
+            dbus.1,
+            method,
+            &[&name],
+        )?;
+        reply
+            .split_whitespace()
+            .skip_while(|w| *w != "uint32")
+            .nth(1)
+            .and_then(|pid| pid.parse().ok())
+            .with_context(|| format!("no process id in {reply:?}"))
     }
 
     /// The temporary HOME the daemons run with.
@@ -173,14 +197,55 @@ fn isolate<'c>(command: &'c mut Command, root: &Path, bus_address: &str) -> &'c 
         .env_remove("WAYLAND_DISPLAY")
 }
 
-/// A session bus that only listens on `address` and activates nothing.
-fn bus_config(address: &str) -> String {
+/// One `dbus-send --print-reply` call on the lab's bus; its reply as text.
+fn call(
+    dbus_send: &Path,
+    bus_address: &str,
+    dest: &str,
+    path: &str,
+    method: &str,
+    args: &[&str],
+) -> Result<String> {
+    let mut command = Command::new(dbus_send);
+    command.arg(format!("--bus={bus_address}"));
+    command.args(["--print-reply", &format!("--dest={dest}"), path, method]);
+    run(command.args(args))
+}
+
+/// The bus's service folder with the Secret Service in it: a shell that records its pid (for
+/// the watcher) and becomes an unlocked gnome-keyring, as the lab's first daemon is.
+fn write_activation(root: &Path, gnome_keyring: &Path) -> Result<()> {
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
+    let script = format!(
+        "echo $$ >> {pids}\nexec {daemon} --foreground --replace --unlock --components=secrets \
+         < {password} >> {log} 2>&1\n",
+        pids = quote(&root.join("keyring.pids")),
+        daemon = quote(gnome_keyring),
+        password = quote(&root.join("password")),
+        log = quote(&root.join("keyring.log")),
+    );
+    std::fs::write(root.join("activate-keyring.sh"), script)?;
+    let services = root.join("services");
+    std::fs::create_dir(&services)?;
+    let service = format!(
+        "[D-BUS Service]\nName={SECRETS}\nExec=/bin/sh {}\n",
+        root.join("activate-keyring.sh").display()
+    );
+    std::fs::write(services.join(format!("{SECRETS}.service")), service)?;
+    Ok(())
+}
+
+/// A session bus that only listens on `address` and activates only the lab's Secret Service.
+fn bus_config(address: &str, root: &Path) -> String {
+    let services = root.join("services");
+    let services = services.display();
     format!(
         r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
   <listen>{address}</listen>
+  <servicedir>{services}</servicedir>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -203,7 +268,8 @@ struct Watcher {
 }
 
 fn watch(pids: &[u32], dir: &Path) -> Result<Watcher> {
-    let script = r#"trap "" INT HUP; read -r _ignored; kill "$@" 2>/dev/null; rm -rf "$0""#;
+    // Daemons the bus started later are listed in `keyring.pids`.
+    let script = r#"trap "" INT HUP; read -r _ignored; kill "$@" $(cat "$0/keyring.pids" 2>/dev/null) 2>/dev/null; rm -rf "$0""#;
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(script)

@@ -102,6 +102,39 @@ fn configured_roles_override_special_use() {
     );
 }
 
+// gnome-keyring aborts on some races between clients, and the session bus starts it
+// again on the next call (the keyring lab does so too). A call in flight when it died is
+// tried again instead of failing the user's command. The daemon is stopped first, so the
+// read is surely waiting on it when it is killed.
+#[tokio::test]
+async fn a_call_the_secret_service_dropped_is_tried_again() {
+    let kr = keyring("dropped");
+    kr.set_password("acct", &Password::new("kept"))
+        .await
+        .expect("store");
+    let lab = KeyringLab::shared().expect("keyring lab");
+    let daemon = lab.secret_service_pid().expect("daemon pid").to_string();
+    let signal = |name: &str| {
+        let sent = std::process::Command::new("kill")
+            .args([name, &daemon])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill {name} {daemon}");
+    };
+    signal("-STOP");
+    let reader = kr.clone();
+    let read = tokio::spawn(async move { reader.password("acct").await });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    signal("-KILL");
+    let read = read.await.expect("read task");
+    assert_eq!(read.expect("tried again").expose(), "kept");
+    assert_ne!(
+        lab.secret_service_pid().expect("new daemon").to_string(),
+        daemon
+    );
+    kr.delete_account("acct").await.expect("delete");
+}
+
 #[tokio::test]
 async fn password_and_cache_key_round_trip_through_the_secret_service() {
     let kr = keyring("roundtrip");

@@ -131,18 +131,25 @@ impl Store {
         }
         let mut done = 0;
         loop {
-            let tx = self
-                .conn
-                .transaction()
-                .context("begin building the index")?;
-            let (indexed, cleared) = build_chunk(&tx)?;
-            tx.commit().context("commit building the index")?;
+            let (indexed, cleared) = self.index_pending_chunk()?;
             if cleared == 0 {
                 break;
             }
             done += indexed;
             progress(done.min(total), total);
         }
+        Ok(done)
+    }
+
+    /// One transaction of [`Store::index_pending`]: returns (indexed, taken off the list),
+    /// both 0 when nothing is pending.
+    pub(crate) fn index_pending_chunk(&mut self) -> Result<(usize, usize)> {
+        let tx = self
+            .conn
+            .transaction()
+            .context("begin building the index")?;
+        let done = build_chunk(&tx)?;
+        tx.commit().context("commit building the index")?;
         Ok(done)
     }
 }

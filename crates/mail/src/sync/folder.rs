@@ -198,7 +198,13 @@ pub(crate) async fn sync_folder(
             total,
         });
         // Fetching batch N+1 overlaps storing batch N (see `pipeline`).
-        let mut writer = Writer::start(store, mailbox, state, opts.commit_rows.max(1))?;
+        let mut writer = Writer::start(
+            store,
+            mailbox,
+            state,
+            opts.commit_rows.max(1),
+            opts.index_rows.max(1),
+        )?;
         let mut done = 0;
         let mut stored = |report: &mut FolderReport, batches: Vec<Stored>| {
             for b in batches {

@@ -42,6 +42,9 @@ pub struct SyncOptions {
     /// waits for the network). What a crash can make the next sync fetch again; an error
     /// or a cancel commits what was stored first.
     pub commit_rows: usize,
+    /// Stored header rows that the cache writer indexes for search while it waits for the
+    /// network, before the folder's end (one chunk of the bulk build).
+    pub index_rows: usize,
     /// Also fetch every missing body after the headers.
     pub bodies: bool,
     /// Messages per body `UID FETCH`.
@@ -56,6 +59,7 @@ impl Default for SyncOptions {
         SyncOptions {
             batch_size: 2_000,
             commit_rows: 25_000,
+            index_rows: 25_000,
             bodies: false,
             body_batch: 200,
             backoff: Backoff::default(),

@@ -8,6 +8,11 @@
 //!   when that batch is committed. An interrupted pipeline resumes like an interrupted
 //!   loop; it fetches again at most the last uncommitted group.
 //! - At most one batch waits between the two sides, so memory stays bounded.
+//! - When no batch is waiting and `SyncOptions::index_rows` stored rows are not yet in
+//!   the full-text index, the writer builds the index of those rows meanwhile (one chunk of the
+//!   bulk build), so the build at the end of the folder has less left to do whenever the
+//!   server or the network is the slower side. The rows are built in the same large chunks
+//!   as at the end, so the index gets no more segments than otherwise.
 //! - The writer holds the cache's connection only while the pipeline runs. It is given
 //!   back when the pipeline finishes, fails or is cancelled, and also when the pipeline
 //!   is dropped mid-way: the drop waits for the batch in hand (a fraction of a second).
@@ -61,12 +66,14 @@ struct Thread {
 impl<'a> Writer<'a> {
     /// Starts the writer thread on `home`'s connection; `state` is the mailbox's sync
     /// state, whose UIDNEXT the writer advances batch by batch; a transaction holds up to
-    /// `group_rows` rows.
+    /// `group_rows` rows; once `index_rows` stored rows are not yet indexed, the writer
+    /// indexes while no batch waits.
     pub(crate) fn start(
         home: &'a mut Store,
         mailbox: MailboxId,
         state: MailboxState,
         group_rows: usize,
+        index_rows: usize,
     ) -> Result<Writer<'a>> {
         let (give, given) = std_mpsc::channel::<Store>();
         let (jobs_tx, mut jobs_rx) = mpsc::channel::<Batch>(1);
@@ -80,14 +87,8 @@ impl<'a> Writer<'a> {
                 let Ok(mut store) = given.recv() else {
                     return;
                 };
-                let r = write_batches(
-                    &mut store,
-                    mailbox,
-                    state,
-                    group_rows,
-                    &mut jobs_rx,
-                    &stored_tx,
-                );
+                let limits = (group_rows, index_rows);
+                let r = write_batches(&mut store, mailbox, state, limits, &mut jobs_rx, &stored_tx);
                 let _ = back_tx.send((store, r));
             });
         let mut writer = Writer {
@@ -224,16 +225,39 @@ fn write_batch(
 }
 
 /// The writer thread's loop: batches already queued are grouped into transactions of up
-/// to `group_rows` rows or [`GROUP_TIME`], and reported once committed.
+/// to `group_rows` rows or [`GROUP_TIME`], and reported once committed. While no batch
+/// waits and `index_rows` stored rows are not indexed yet, it builds index chunks.
 fn write_batches(
     store: &mut Store,
     mailbox: MailboxId,
     mut state: MailboxState,
-    group_rows: usize,
+    (group_rows, index_rows): (usize, usize),
     jobs: &mut mpsc::Receiver<Batch>,
     stored: &mpsc::UnboundedSender<Stored>,
 ) -> Result<()> {
-    while let Some(first) = jobs.blocking_recv() {
+    // Stored rows not yet indexed by this writer.
+    let mut unindexed = 0;
+    loop {
+        let first = if unindexed >= index_rows {
+            match jobs.try_recv() {
+                Ok(b) => b,
+                Err(TryRecvError::Empty) => {
+                    let (_, cleared) = store.index_pending_chunk()?;
+                    unindexed = if cleared == 0 {
+                        0
+                    } else {
+                        unindexed.saturating_sub(cleared)
+                    };
+                    continue;
+                }
+                Err(TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match jobs.blocking_recv() {
+                Some(b) => b,
+                None => break,
+            }
+        };
         let mut group = store.header_group(mailbox)?;
         let opened = Instant::now();
         let mut reports = Vec::new();
@@ -243,6 +267,7 @@ fn write_batches(
         loop {
             let done = store_batch(&mut group, &mut state, batch)?;
             rows += done.uids;
+            unindexed += done.inserted;
             reports.push(done);
             if rows >= group_rows || opened.elapsed() >= GROUP_TIME {
                 break;
@@ -311,7 +336,8 @@ mod tests {
         let mut store = Store::open_in_memory().expect("store");
         let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
         let mut writer =
-            Writer::start(&mut store, mailbox, MailboxState::default(), 25_000).expect("writer");
+            Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 25_000)
+                .expect("writer");
         assert!(writer.send(batch(1..=50)).await.expect("send"));
         assert!(writer.send(batch(51..=80)).await.expect("send"));
         let (outcome, reports) = writer.finish();
@@ -332,7 +358,8 @@ mod tests {
         let mut store = Store::open(&path, None).expect("store");
         let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
         let mut writer =
-            Writer::start(&mut store, mailbox, MailboxState::default(), 25_000).expect("writer");
+            Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 25_000)
+                .expect("writer");
         assert!(writer.send(batch(1..=50)).await.expect("send"));
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         let mut reports = Vec::new();
@@ -350,6 +377,36 @@ mod tests {
         outcome.expect("writer outcome");
     }
 
+    // The server is the slower side here (nothing more is sent): the rows stored so far
+    // are indexed while the writer waits, before the folder's end.
+    #[tokio::test]
+    async fn an_idle_writer_indexes_what_it_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cache.sqlite");
+        let mut store = Store::open(&path, None).expect("store");
+        let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
+        let mut writer = Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 20)
+            .expect("writer");
+        assert!(writer.send(batch(1..=50)).await.expect("send"));
+        let other = Store::open(&path, None).expect("second connection");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut stored = 0;
+        let mut pending = 1;
+        while (stored == 0 || pending > 0) && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            stored += writer.drain().len();
+            pending = other.pending_index().expect("pending");
+        }
+        assert_eq!(stored, 1, "the batch was not stored");
+        assert_eq!(pending, 0, "the stored rows were not indexed while idle");
+        assert!(writer.send(batch(51..=60)).await.expect("send"));
+        let (outcome, reports) = writer.finish();
+        outcome.expect("writer outcome");
+        assert_eq!(reports.iter().map(|r| r.inserted).sum::<usize>(), 10);
+        // Fewer rows than a group wait for the folder's build.
+        assert_eq!(store.pending_index().expect("pending"), 10);
+    }
+
     // A sync future dropped mid-way (a timeout around it) must not leave the cache on the
     // writer's side: the drop waits for the writer and takes the connection back.
     #[tokio::test]
@@ -357,15 +414,16 @@ mod tests {
         let mut store = Store::open_in_memory().expect("store");
         let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
         {
-            let mut writer = Writer::start(&mut store, mailbox, MailboxState::default(), 25_000)
-                .expect("writer");
+            let mut writer =
+                Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 25_000)
+                    .expect("writer");
             assert!(writer.send(batch(1..=40)).await.expect("send"));
         }
         assert_eq!(count(&store), 40);
         let state = store.mailbox_state(mailbox).expect("state");
         assert_eq!(state.uidnext.map(Uid::get), Some(41));
         // The next run resumes on the same cache, skipping what is stored.
-        let mut writer = Writer::start(&mut store, mailbox, state, 25_000).expect("writer");
+        let mut writer = Writer::start(&mut store, mailbox, state, 25_000, 25_000).expect("writer");
         assert!(writer.send(batch(30..=60)).await.expect("send"));
         let (outcome, reports) = writer.finish();
         outcome.expect("writer outcome");

@@ -140,8 +140,7 @@ pub async fn run_move(
     account: Option<&str>,
     out: &Output,
 ) -> anyhow::Result<()> {
-    let (_, account) = crate::cache::account(config_path, account)?;
-    let mut store = crate::cache::open(&account, false).await?;
+    let (account, mut store) = crate::cache::account_cache(config_path, account).await?;
     let now = now();
     let mut journalled = Vec::new();
     for &m in &args.messages {
@@ -160,8 +159,7 @@ pub async fn run_flag(
         !args.set.is_empty() || !args.unset.is_empty(),
         "give at least one --set or --unset"
     );
-    let (_, account) = crate::cache::account(config_path, account)?;
-    let mut store = crate::cache::open(&account, false).await?;
+    let (account, mut store) = crate::cache::account_cache(config_path, account).await?;
     let now = now();
     let mut journalled = Vec::new();
     for &m in &args.messages {
@@ -175,8 +173,7 @@ pub async fn run_replay(
     account: Option<&str>,
     out: &Output,
 ) -> anyhow::Result<()> {
-    let (_, account) = crate::cache::account(config_path, account)?;
-    let mut store = crate::cache::open(&account, false).await?;
+    let (account, mut store) = crate::cache::account_cache(config_path, account).await?;
     let mut conn = connect(&account).await?;
     let cancel = CancellationToken::new();
     let report = mailcall_mail::replay(&mut conn, &mut store, &cancel).await?;

@@ -55,8 +55,7 @@ pub async fn run(
         }
         (None, None) => anyhow::bail!("give --body or --body-file"),
     };
-    let (_, account) = crate::cache::account(config_path, account)?;
-    let mut store = crate::cache::open(&account, false).await?;
+    let (account, mut store) = crate::cache::account_cache(config_path, account).await?;
     let parent = store
         .message(MessageId(*message))?
         .with_context(|| format!("no message {message} in the cache"))?;

@@ -18,8 +18,7 @@ pub async fn run(
     account: Option<&str>,
     out: &Output,
 ) -> anyhow::Result<()> {
-    let (_, account) = crate::cache::account(config_path, account)?;
-    let mut store = crate::cache::open(&account, false).await?;
+    let (account, mut store) = crate::cache::account_cache(config_path, account).await?;
     let me = account.my_addresses();
     match cmd {
         Command::Folders => {

@@ -109,8 +109,7 @@ pub async fn run(
     account: Option<&str>,
     out: &Output,
 ) -> anyhow::Result<()> {
-    let (_, account) = crate::cache::account(config_path, account)?;
-    let mut store = crate::cache::open(&account, false).await?;
+    let (account, mut store) = crate::cache::account_cache(config_path, account).await?;
     match cmd {
         SortCommand::Plan(args) => {
             let rules = args.rules()?;

@@ -11,8 +11,8 @@
 //! - When no batch is waiting and `SyncOptions::index_rows` stored rows are not yet in
 //!   the full-text index, the writer builds the index of those rows meanwhile (one chunk of the
 //!   bulk build), so the build at the end of the folder has less left to do whenever the
-//!   server or the network is the slower side. The rows are built in the same large chunks
-//!   as at the end, so the index gets no more segments than otherwise.
+//!   server or the network is the slower side. The rows are built in the same 25,000-row
+//!   chunks as at the end, not batch by batch.
 //! - The writer holds the cache's connection only while the pipeline runs. It is given
 //!   back when the pipeline finishes, fails or is cancelled, and also when the pipeline
 //!   is dropped mid-way: the drop waits for the batch in hand (a fraction of a second).
@@ -324,6 +324,14 @@ mod tests {
         }
     }
 
+    /// A cache in a file (so a second connection can watch the writer) with an INBOX.
+    fn on_disk() -> (tempfile::TempDir, Store, MailboxId) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path().join("cache.sqlite"), None).expect("store");
+        let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
+        (dir, store, mailbox)
+    }
+
     fn count(store: &Store) -> i64 {
         store
             .conn
@@ -353,10 +361,8 @@ mod tests {
     // may not keep the transaction (and the cache's write lock) open waiting for more.
     #[tokio::test]
     async fn a_batch_is_committed_without_waiting_for_the_next() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let (dir, mut store, mailbox) = on_disk();
         let path = dir.path().join("cache.sqlite");
-        let mut store = Store::open(&path, None).expect("store");
-        let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
         let mut writer =
             Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 25_000)
                 .expect("writer");
@@ -381,10 +387,8 @@ mod tests {
     // are indexed while the writer waits, before the folder's end.
     #[tokio::test]
     async fn an_idle_writer_indexes_what_it_stored() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let (dir, mut store, mailbox) = on_disk();
         let path = dir.path().join("cache.sqlite");
-        let mut store = Store::open(&path, None).expect("store");
-        let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
         let mut writer = Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 20)
             .expect("writer");
         assert!(writer.send(batch(1..=50)).await.expect("send"));

@@ -6,7 +6,7 @@ APP_BIN := $(TARGET_DIR)/debug/mailcall
 export MAILCALL_APP_BIN := $(APP_BIN)
 export MAILCALL_PYTHON ?= $(or $(MAILCALL_VENV),$(HOME)/.cache/mailcall/mcp-venv)/bin/python3
 
-.PHONY: deps ui build demo test check fmt clippy ui-check rust-test e2e bindings clean
+.PHONY: deps ui build demo test check fmt clippy ui-check fuzz-check rust-test e2e bindings clean
 
 deps:
 	scripts/deps.sh
@@ -31,7 +31,13 @@ ui-check: deps
 	npm --prefix ui run check
 	npm --prefix ui run lint
 
-check: fmt clippy ui-check
+# The fuzz targets live outside the workspace (running them needs nightly and libFuzzer);
+# checking them on stable keeps them building as the mail API changes.
+fuzz-check:
+	cargo fmt --manifest-path crates/mail/fuzz/Cargo.toml --check
+	cargo clippy --manifest-path crates/mail/fuzz/Cargo.toml --all-targets -- -D warnings
+
+check: fmt clippy fuzz-check ui-check
 
 rust-test: build
 	cargo test --workspace

@@ -34,7 +34,8 @@ pub enum Command {
         /// Also fetch every message body (without marking anything read).
         #[arg(long)]
         bodies: bool,
-        /// Keep running and follow INBOX with IDLE.
+        /// Keep running and follow INBOX with IDLE (polling every 5 minutes on servers
+        /// without it), reconnecting after network failures until Ctrl-C.
         #[arg(long)]
         watch: bool,
         /// Messages per header fetch and cache transaction.

@@ -1,11 +1,16 @@
 //! `mailcall-cli sync [--bodies] [--watch]`: fills the cache, with a progress bar on a
 //! terminal; Ctrl-C stops cleanly (what was stored stays stored, the next run resumes).
+//! `--watch` runs the account as the app does ([`MailService`]): a sync, then IDLE on
+//! INBOX, reconnecting for as long as it runs.
 
 use std::io::IsTerminal;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mailcall_mail::{sync_account, watch_account, Keyring, SyncEvent, SyncOptions};
+use mailcall_mail::{
+    sync_account, CacheAccess, Keyring, MailService, ServiceEvent, SyncEvent, SyncOptions, Task,
+};
+use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 use crate::output::Output;
@@ -63,6 +68,34 @@ fn painter(out: &Output) -> (ProgressBar, impl FnMut(SyncEvent) + Send) {
     (bar, paint)
 }
 
+/// Paints the service's events until Ctrl-C, or until watching fails for good.
+async fn follow(
+    service: &MailService,
+    bar: &ProgressBar,
+    paint: &mut impl FnMut(SyncEvent),
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let mut events = service.events();
+    loop {
+        let event = tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            e = events.recv() => e,
+        };
+        match event {
+            Ok(ServiceEvent::Sync(e)) => paint(e),
+            Ok(ServiceEvent::Failed {
+                task: Task::Watch,
+                error,
+            }) => anyhow::bail!("stopped watching INBOX: {error}"),
+            Ok(ServiceEvent::Failed { task, error }) => {
+                bar.println(format!("{task} failed: {error}"));
+            }
+            Ok(_) | Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => return Ok(()),
+        }
+    }
+}
+
 pub async fn run(
     config_path: &Path,
     account: Option<&str>,
@@ -73,7 +106,6 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let (_, account) = crate::cache::account(config_path, account)?;
     let password = Keyring::default().password(&account.name).await?;
-    let mut store = crate::cache::open(&account, true).await?;
     let opts = SyncOptions {
         batch_size: batch,
         bodies,
@@ -88,14 +120,14 @@ pub async fn run(
     });
     let (bar, mut paint) = painter(out);
     if watch {
-        let result =
-            watch_account(&account, &password, &mut store, &opts, &mut paint, &cancel).await;
+        let cache = CacheAccess::of(&account, &Keyring::default(), true).await?;
+        let service = MailService::start(account, password, &cache, opts)?;
+        let result = follow(&service, &bar, &mut paint, &cancel).await;
         bar.finish_and_clear();
-        return match result {
-            Ok(()) | Err(mailcall_mail::Error::Cancelled) => Ok(()),
-            Err(e) => Err(e.into()),
-        };
+        service.stop().await;
+        return result;
     }
+    let mut store = crate::cache::open(&account, true).await?;
     let report = sync_account(&account, &password, &mut store, &opts, &mut paint, &cancel).await;
     bar.finish_and_clear();
     let report = report?;

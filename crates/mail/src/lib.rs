@@ -13,6 +13,9 @@
 //! Changes: [`sort`] plans moves by rules over the cache and applies stored plans on the
 //! server; [`journal`] records every local change (move, flag, draft) with the cache
 //! update and replays it when the server is reachable; [`drafts`] composes replies.
+//!
+//! Running: [`service::MailService`] keeps an account live for the app (IDLE on INBOX,
+//! one queue for syncs and moves, one connection for bodies the user is waiting for).
 
 pub mod account;
 pub mod analytics;
@@ -26,6 +29,7 @@ pub mod message;
 pub mod query;
 mod search;
 mod segment;
+pub mod service;
 pub mod sort;
 pub mod store;
 pub mod sync;
@@ -44,6 +48,7 @@ pub use journal::{
 };
 pub use message::{full_text, parse_headers, parse_message, MessageMeta, ParsedMessage};
 pub use query::{parse as parse_query, Query, QueryError, SearchOrder};
+pub use service::{MailService, ServiceEvent, Task};
 pub use sort::{
     apply_sort_plan, plan_sort, ApplyOptions, ApplyReport, PlanState, PlannedMove, Rule, RuleSet,
     SortEvent, SortPlan, SortProgress, UidSet,
@@ -53,8 +58,7 @@ pub use store::{
     MessageDetail, MessageSummary, NewMessage, Page, Store, UpsertReport,
 };
 pub use sync::{
-    plan_sync, sync_account, watch_account, FolderReport, SyncEvent, SyncOptions, SyncPlan,
-    SyncReport,
+    plan_sync, sync_account, FolderReport, SyncEvent, SyncOptions, SyncPlan, SyncReport,
 };
 pub use types::{
     Address, Flags, MailboxId, MailboxRole, MessageId, ModSeq, ThreadId, Uid, UidValidity,

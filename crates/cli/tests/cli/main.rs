@@ -8,6 +8,7 @@
 mod call;
 mod encrypted;
 mod sort;
+mod watch;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

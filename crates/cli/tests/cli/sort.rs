@@ -14,16 +14,16 @@ use serde_json::Value;
 
 use super::{add_account, fixture_lab, ok_json, set_password, Paths, PASSWORD};
 
-struct Setup {
+pub(super) struct Setup {
     lab: DovecotLab,
     _dir: tempfile::TempDir,
-    config: PathBuf,
+    pub(super) config: PathBuf,
     cache: PathBuf,
-    account: Account,
+    pub(super) account: Account,
 }
 
 /// A lab with `n` fixture messages, an account for it in a fresh config, synced.
-fn setup(seed: u64, n: u64, name: &str) -> Setup {
+pub(super) fn setup(seed: u64, n: u64, name: &str) -> Setup {
     let (lab, _) = fixture_lab(seed, n);
     let dir = tempfile::tempdir().expect("tempdir");
     let name = format!("{name}-{}", std::process::id());
@@ -62,7 +62,7 @@ async fn on_server(account: &Account, folder: &str) -> BTreeMap<String, usize> {
     out
 }
 
-fn spawn(config: &Path, args: &[&str]) -> std::process::Child {
+pub(super) fn spawn(config: &Path, args: &[&str]) -> std::process::Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mailcall-cli"));
     KeyringLab::shared()
         .expect("keyring lab")

@@ -21,7 +21,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use super::plan::PlanState;
+use super::plan::{PlanState, PlannedMove};
 use super::uidset::UidSet;
 use crate::error::{Context, Error, Result};
 use crate::imap::Connection;
@@ -421,7 +421,8 @@ pub async fn apply_sort_plan(
             missing = 0;
             moved.extend(gone.iter().map(|u| (*u, None)));
             if !conn.capabilities().moves && !present.is_empty() {
-                let copied = copies_in_target(conn, store, plan_id, chunk, &present).await?;
+                let items = store.plan_items(plan_id)?;
+                let copied = copies_in_target(conn, &items, chunk, &present).await?;
                 let copied_set = UidSet::from_uids(copied.iter().copied());
                 conn.delete_uids(&copied_set).await?;
                 moved.extend(copied.iter().map(|u| (*u, None)));
@@ -473,16 +474,15 @@ fn check_validity(plan_id: &str, chunk: &Chunk, server: Option<UidValidity>) -> 
     }
 }
 
-/// After the COPY fallback was interrupted: the UIDs of `present` whose message already
-/// has a copy in the target, found by Message-ID. Leaves the source selected.
+/// After the COPY fallback was interrupted: the UIDs of `present` (planned as `items`)
+/// whose message already has a copy in the target, found by Message-ID. Leaves the
+/// source selected.
 async fn copies_in_target(
     conn: &mut Connection,
-    store: &Store,
-    plan_id: &str,
+    items: &[PlannedMove],
     chunk: &Chunk,
     present: &UidSet,
 ) -> Result<Vec<Uid>> {
-    let items = store.plan_items(plan_id)?;
     conn.select(&chunk.target, &MailboxState::default()).await?;
     let mut copied = Vec::new();
     for item in items

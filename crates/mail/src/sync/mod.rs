@@ -1,5 +1,5 @@
 //! Sync: bringing the cache of one account up to date with its IMAP server, header
-//! first, bodies after, and then (optionally) watching INBOX with IDLE.
+//! first, bodies after. Watching INBOX with IDLE afterwards is [`crate::service`]'s.
 //!
 //! Invariants:
 //! - Every mailbox the server lists is synced (INBOX first); roles come from SPECIAL-USE
@@ -28,9 +28,10 @@ pub use plan::{plan_sync, CachedMailbox, ExpungePlan, FlagPlan, SyncPlan};
 use crate::account::Account;
 use crate::credentials::Password;
 use crate::error::{Error, Result};
-use crate::imap::{Connection, IdleOutcome, IDLE_PERIOD};
+use crate::imap::{Connection, IDLE_PERIOD};
 use crate::store::Store;
-use folder::{fetch_missing_bodies, or_cancel, sync_folder};
+use folder::fetch_missing_bodies;
+pub(crate) use folder::{or_cancel, sync_folder};
 
 /// How a sync runs.
 #[derive(Clone, Debug)]
@@ -50,8 +51,10 @@ pub struct SyncOptions {
     /// Messages per body `UID FETCH`.
     pub body_batch: usize,
     pub backoff: Backoff,
-    /// Longest single IDLE in watch mode.
+    /// Longest single IDLE of a watcher.
     pub idle_period: std::time::Duration,
+    /// How often a watcher looks at INBOX on a server without IDLE.
+    pub poll_period: std::time::Duration,
 }
 
 impl Default for SyncOptions {
@@ -64,6 +67,7 @@ impl Default for SyncOptions {
             body_batch: 200,
             backoff: Backoff::default(),
             idle_period: IDLE_PERIOD,
+            poll_period: std::time::Duration::from_secs(5 * 60),
         }
     }
 }
@@ -295,74 +299,6 @@ pub async fn sync_account(
                     return Err(e);
                 };
                 tracing::info!(error = %error_chain(&e), ?delay, "sync interrupted; retrying");
-                progress(SyncEvent::Retrying {
-                    attempt: retries.failures(),
-                    delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    error: error_chain(&e),
-                });
-                pause(delay, cancel).await?;
-            }
-        }
-    }
-}
-
-/// Syncs, then keeps INBOX current with IDLE until cancelled: each change triggers an
-/// INBOX sync; each IDLE is re-issued after `opts.idle_period` (under 29 minutes).
-pub async fn watch_account(
-    account: &Account,
-    password: &Password,
-    store: &mut Store,
-    opts: &SyncOptions,
-    progress: &mut (dyn FnMut(SyncEvent) + Send),
-    cancel: &CancellationToken,
-) -> Result<()> {
-    sync_account(account, password, store, opts, progress, cancel).await?;
-    let mut retries = opts.backoff.start();
-    loop {
-        let attempt = async {
-            let mut conn = or_cancel(cancel, Connection::open(account, password)).await?;
-            progress(SyncEvent::Connected {
-                host: conn.host().to_owned(),
-            });
-            if !conn.capabilities().idle {
-                return Err(Error::Protocol {
-                    action: "watch INBOX".to_owned(),
-                    detail: "the server does not offer IDLE".to_owned(),
-                });
-            }
-            let role = account
-                .folders
-                .assign(&[("INBOX".to_owned(), None)])
-                .pop()
-                .and_then(|(_, r)| r);
-            loop {
-                // Catch up on what happened while not idling, then idle on the selected INBOX.
-                let r =
-                    sync_folder(&mut conn, store, "INBOX", role, opts, progress, cancel).await?;
-                progress(SyncEvent::FolderDone { report: r });
-                retries.reset();
-                progress(SyncEvent::Idle {
-                    folder: "INBOX".to_owned(),
-                });
-                match conn.idle(opts.idle_period, cancel).await? {
-                    IdleOutcome::Cancelled => {
-                        conn.logout().await;
-                        return Ok(());
-                    }
-                    IdleOutcome::Changed => progress(SyncEvent::Changed {
-                        folder: "INBOX".to_owned(),
-                    }),
-                    IdleOutcome::Timeout => {}
-                }
-            }
-        }
-        .await;
-        match attempt {
-            Ok(()) => return Ok(()),
-            Err(e) => {
-                let Some(delay) = retries.next_delay(&e) else {
-                    return Err(e);
-                };
                 progress(SyncEvent::Retrying {
                     attempt: retries.failures(),
                     delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),

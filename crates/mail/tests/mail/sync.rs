@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use mailcall_mail::sync::Backoff;
 use mailcall_mail::{MailboxRole, SearchOrder, Security, Store, SyncEvent};
-use tokio_util::sync::CancellationToken;
 
 use crate::remote::{
-    self, account, fresh_cache, lab_with_fixture, options, other_client, password, recorder, run,
-    sync, uid_search,
+    self, account, fresh_cache, lab_with_fixture, options, other_client, recorder, run, sync,
+    uid_search,
 };
 
 fn total(store: &Store, folder: &str) -> u64 {
@@ -224,75 +223,4 @@ async fn sync_resumes_after_the_server_stops_mid_way() {
         fetched <= N + 2 * BATCH as u64,
         "fetched {fetched} headers for {N} messages"
     );
-}
-
-#[tokio::test]
-async fn watch_follows_inbox_with_idle_and_stops_on_cancel() {
-    let (lab, _) = lab_with_fixture(15, 40);
-    let (_dir, acct, mut store) = fresh_cache(&lab);
-    let cancel = CancellationToken::new();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<SyncEvent>();
-    // A short IDLE period, so re-issuing IDLE is exercised too.
-    let opts = mailcall_mail::SyncOptions {
-        idle_period: Duration::from_millis(700),
-        ..options(100)
-    };
-    let watcher = {
-        let (acct, cancel) = (acct.clone(), cancel.clone());
-        tokio::spawn(async move {
-            let mut sink = move |e: SyncEvent| {
-                let _ = tx.send(e);
-            };
-            let r = mailcall_mail::watch_account(
-                &acct,
-                &password(),
-                &mut store,
-                &opts,
-                &mut sink,
-                &cancel,
-            )
-            .await;
-            (r, store)
-        })
-    };
-    wait_for(&mut rx, |e| matches!(e, SyncEvent::Idle { .. })).await;
-    // Let at least one IDLE time out and be issued again before the change.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    let mut raw = other_client(&lab).await;
-    raw.append("INBOX", None, None, remote::EXTRA)
-        .await
-        .expect("append");
-    raw.logout().await.expect("logout");
-    wait_for(&mut rx, |e| matches!(e, SyncEvent::FolderDone { report } if report.folder == "INBOX" && report.inserted == 1)).await;
-    cancel.cancel();
-    let (result, store) = tokio::time::timeout(Duration::from_secs(10), watcher)
-        .await
-        .expect("stops")
-        .expect("task");
-    result.expect("watch ends cleanly on cancel");
-    assert_eq!(
-        store
-            .search("zanzibarquux", SearchOrder::default(), 0, 5)
-            .expect("search")
-            .items
-            .len(),
-        1
-    );
-}
-
-/// Waits (bounded) for an event matching `want`.
-async fn wait_for(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<SyncEvent>,
-    want: impl Fn(&SyncEvent) -> bool,
-) {
-    let found = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(e) = rx.recv().await {
-            if want(&e) {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert_eq!(found.ok(), Some(true), "expected event did not come");
 }

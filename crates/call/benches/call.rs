@@ -13,15 +13,18 @@ use mailcall_call::loadtest::{self, LoadConfig, Spread};
 use mailcall_call::{
     Call, CallConfig, CallEvent, CallState, HeadlessConfig, HeadlessMedia, Leg, Role,
 };
-use mailcall_janus::videoroom::{
-    CreateRoom, PublishedStream, PublisherInfo, Rooms, VideoRoomEvent,
-};
-use mailcall_janus::{FeedId, RoomId, Session, SessionConfig};
+use mailcall_janus::videoroom::{CreateRoom, PublishedStream, PublisherInfo, VideoRoomEvent};
+use mailcall_janus::{FeedId, RoomId};
 use mailcall_rtc::{
     MediaKind, MediaSamples, ParticipantConfig, Publisher, PublisherConfig, Subscriber,
 };
 use mailcall_testkit::janus::JanusLab;
 use serde_json::{json, Value};
+
+// The integration tests' lab helpers; the bench uses only some of them.
+#[allow(dead_code)]
+#[path = "../tests/call/lab.rs"]
+mod lab;
 
 const RUNS: usize = 50;
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -32,23 +35,13 @@ fn ms(s: &Spread) -> String {
 
 async fn room(lab: &JanusLab) -> RoomId {
     let room = RoomId(rand::random::<u64>() >> 12);
-    let (session, _e) = Session::connect(SessionConfig::url(&lab.http_url()).unwrap())
-        .await
-        .unwrap();
-    let (handle, _) = session
-        .attach(mailcall_janus::videoroom::PLUGIN)
-        .await
-        .unwrap();
-    Rooms::new(handle)
-        .create(CreateRoom {
-            room: Some(room),
-            admin_key: Some(lab.admin_key().into()),
-            publishers: Some(100),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let _ = session.close().await;
+    let settings = CreateRoom {
+        room: Some(room),
+        admin_key: Some(lab.admin_key().into()),
+        publishers: Some(100),
+        ..Default::default()
+    };
+    lab::create(lab, settings).await;
     room
 }
 
@@ -269,7 +262,7 @@ fn storm() {
 async fn main() {
     storm();
     let lab = JanusLab::builder().start().expect("Janus lab");
-    let samples = Arc::new(MediaSamples::builtin().unwrap());
+    let samples = lab::samples();
     let runs = std::env::var("CALL_BENCH_RUNS")
         .ok()
         .and_then(|r| r.parse().ok())

@@ -7,34 +7,20 @@ use mailcall_testkit::janus::JanusLab;
 use mailcall_testkit::process::in_ci;
 use serde_json::Value;
 
-fn lab() -> Option<JanusLab> {
-    if let Err(why) = JanusLab::available() {
-        assert!(!in_ci(), "the Janus lab cannot run under CI: {why:#}");
-        eprintln!("skipping: the Janus lab cannot run here: {why:#}");
-        return None;
-    }
-    Some(JanusLab::builder().start().expect("Janus lab"))
-}
+const CLI: &str = env!("CARGO_BIN_EXE_mailcall-cli");
 
 #[test]
 fn loadtest_with_20_participants_passes() {
-    let Some(lab) = lab() else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
-    let out = Command::new(env!("CARGO_BIN_EXE_mailcall-cli"))
-        .args(["--json", "call", "loadtest", "--participants", "20"])
-        .args(["--publishers", "2", "--duration", "1"])
-        .args(["--server", &lab.ws_url(), "--admin-key", lab.admin_key()])
-        .args(["--bind", &lab.peer_ip().to_string()])
-        .output()
-        .expect("mailcall-cli runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = json_of(
+        Command::new(CLI)
+            .args(["--json", "call", "loadtest", "--participants", "20"])
+            .args(["--publishers", "2", "--duration", "1"])
+            .args(["--server", &lab.ws_url(), "--admin-key", lab.admin_key()])
+            .args(["--bind", &lab.peer_ip().to_string()]),
     );
-    let report: Value = serde_json::from_str(&stdout).expect("JSON report");
     assert_eq!(report["join"]["count"], 20, "{report}");
     assert_eq!(report["first_rtp"]["count"], 20, "{report}");
     assert_eq!(report["failures"].as_array().map(Vec::len), Some(0));
@@ -42,68 +28,57 @@ fn loadtest_with_20_participants_passes() {
 
 #[test]
 fn preflight_warns_about_a_low_open_file_limit() {
-    let Some(lab) = lab() else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     let script = "ulimit -n 256 && exec \"$@\"";
-    let out = Command::new("sh")
-        .args(["-c", script, "sh", env!("CARGO_BIN_EXE_mailcall-cli")])
-        .args(["--json", "call", "preflight", "--expected-audience", "700"])
-        .args(["--server", &lab.ws_url(), "--server", &lab.http_url()])
-        .args([
-            "--admin",
-            &lab.admin_url(),
-            "--admin-secret",
-            lab.admin_secret(),
-        ])
-        .args(["--admin-key", lab.admin_key()])
-        .args(["--bind", &lab.peer_ip().to_string()])
-        .output()
-        .expect("mailcall-cli runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = json_of(
+        Command::new("sh")
+            .args(["-c", script, "sh", CLI])
+            .args(["--json", "call", "preflight", "--expected-audience", "700"])
+            .args(["--server", &lab.ws_url(), "--server", &lab.http_url()])
+            .args([
+                "--admin",
+                &lab.admin_url(),
+                "--admin-secret",
+                lab.admin_secret(),
+            ])
+            .args(["--admin-key", lab.admin_key()])
+            .args(["--bind", &lab.peer_ip().to_string()]),
     );
-    let report: Value = serde_json::from_str(&stdout).expect("JSON report");
-    let check = |name: &str| {
-        report["checks"]
-            .as_array()
-            .and_then(|c| c.iter().find(|c| c["name"] == name))
-            .unwrap_or_else(|| panic!("no {name} check: {report}"))
-            .clone()
-    };
-    let nofile = check("ulimit -n");
+    let nofile = check_named(&report, "ulimit -n");
     assert_eq!(nofile["verdict"], "warn", "{nofile}");
     assert!(
         nofile["detail"].as_str().unwrap().contains("256"),
         "{nofile}"
     );
     for name in ["janus info", "HTTP", "WebSocket", "ICE", "admin API"] {
-        assert_eq!(check(name)["verdict"], "pass", "{report}");
+        assert_eq!(check_named(&report, name)["verdict"], "pass", "{report}");
     }
     assert_eq!(report["verdict"], "warn");
 }
 
-fn cli_json(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_mailcall-cli"))
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("mailcall-cli runs");
+/// Runs `command` and returns the JSON document it printed; a failed run fails the test
+/// with its output.
+fn json_of(command: &mut Command) -> Value {
+    let out = command.output().expect("mailcall-cli runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "{args:?}: {stdout}\n{}",
+        "{command:?}: {stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {stdout}"))
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{command:?}: not JSON ({e}): {stdout}"))
+}
+
+fn cli_json(args: &[&str]) -> Value {
+    json_of(Command::new(CLI).arg("--json").args(args))
 }
 
 #[test]
 fn room_admin_and_token_commands_work_against_janus() {
-    let Some(lab) = lab() else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     let server = lab.http_url();
@@ -158,14 +133,14 @@ fn room_admin_and_token_commands_work_against_janus() {
 fn preflight_with_turn(credential: &str) -> Option<(Value, bool)> {
     use mailcall_testkit::turn::TurnLab;
 
-    let lab = lab()?;
+    let lab = JanusLab::builder().start_or_skip()?;
     if let Err(why) = TurnLab::available() {
         assert!(!in_ci(), "the TURN lab cannot run under CI: {why:#}");
         eprintln!("skipping: the TURN lab cannot run here: {why:#}");
         return None;
     }
     let turn = TurnLab::start_in(lab.netns()).expect("TURN lab");
-    let out = Command::new(env!("CARGO_BIN_EXE_mailcall-cli"))
+    let out = Command::new(CLI)
         .args(["--json", "call", "preflight", "--expected-audience", "0"])
         .args(["--server", &lab.http_url(), "--admin-key", lab.admin_key()])
         .args(["--bind", &lab.peer_ip().to_string()])

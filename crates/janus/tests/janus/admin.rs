@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::{connect, start, Via, BOTH};
+use crate::common::{connect, Via, BOTH};
 
 /// An admin client of `lab` over `via`, with `secret`.
 fn admin(lab: &JanusLab, via: Via, secret: &str) -> Admin {
@@ -30,7 +30,7 @@ async fn admin_requests_round_trip_over_http() {
 }
 
 async fn admin_requests_round_trip(admin_via: Via) {
-    let Some(lab) = start(JanusLab::builder().token_auth()) else {
+    let Some(lab) = JanusLab::builder().token_auth().start_or_skip() else {
         return;
     };
     let admin = admin(&lab, admin_via, lab.admin_secret());
@@ -117,7 +117,7 @@ async fn admin_requests_round_trip(admin_via: Via) {
 
 #[tokio::test]
 async fn admin_ws_without_the_secret_is_unauthorized() {
-    let Some(lab) = start(JanusLab::builder()) else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     let mut request = lab.admin_ws_url().into_client_request().unwrap();
@@ -141,7 +141,7 @@ async fn admin_ws_without_the_secret_is_unauthorized() {
 
 #[tokio::test]
 async fn admin_survives_a_restart_with_one_retry() {
-    let Some(mut lab) = start(JanusLab::builder()) else {
+    let Some(mut lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     for via in BOTH {

@@ -5,16 +5,21 @@ use std::time::Duration;
 
 use mailcall_janus::message::{Known, Request};
 use mailcall_janus::transaction::Reply;
-use mailcall_janus::Candidate;
+use mailcall_janus::{Candidate, Handle, PluginReply};
 use mailcall_janus::{JanusCode, LossReason, Session, SessionConfig, SessionEvent};
 use mailcall_testkit::janus::JanusLab;
 use serde_json::json;
 
-use crate::common::{config, connect, start, wait_for, Via, BOTH};
+use crate::common::{config, connect, each_transport, wait_for, Via, BOTH};
+
+/// A VideoRoom `list`: any request the plugin answers at once, to show a handle is alive.
+async fn list(handle: &Handle) -> mailcall_janus::Result<PluginReply> {
+    handle.message(json!({"request": "list"}), None).await
+}
 
 #[tokio::test]
 async fn session_creates_attaches_and_closes_over_both_transports() {
-    let Some(lab) = start(JanusLab::builder()) else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     for via in BOTH {
@@ -41,11 +46,8 @@ async fn session_creates_attaches_and_closes_over_both_transports() {
             "{via:?}: {pong:?}"
         );
         let (handle, _) = session.attach("janus.plugin.videoroom").await.unwrap();
-        let list = handle
-            .message(json!({"request": "list"}), None)
-            .await
-            .unwrap();
-        assert_eq!(list.data()["videoroom"], "success", "{via:?}");
+        let listed = list(&handle).await.unwrap();
+        assert_eq!(listed.data()["videoroom"], "success", "{via:?}");
         // Trickle gets only an ack; hangup without a PeerConnection is still a success.
         handle
             .trickle(Candidate::Completed { completed: true })
@@ -53,10 +55,7 @@ async fn session_creates_attaches_and_closes_over_both_transports() {
             .unwrap();
         handle.hangup().await.unwrap();
         handle.detach().await.unwrap();
-        let detached = handle
-            .message(json!({"request": "list"}), None)
-            .await
-            .unwrap_err();
+        let detached = list(&handle).await.unwrap_err();
         assert!(
             matches!(detached, mailcall_janus::Error::SessionGone { .. }),
             "{detached}"
@@ -75,7 +74,7 @@ async fn session_creates_attaches_and_closes_over_both_transports() {
 
 #[tokio::test]
 async fn killed_and_restarted_janus_gives_a_new_session_by_itself() {
-    let Some(mut lab) = start(JanusLab::builder()) else {
+    let Some(mut lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     for via in BOTH {
@@ -99,31 +98,25 @@ async fn killed_and_restarted_janus_gives_a_new_session_by_itself() {
             handle_events.recv().await,
             Some(mailcall_janus::HandleEvent::SessionLost { .. })
         ));
-        let stale = handle.message(json!({"request": "list"}), None).await;
+        let stale = list(&handle).await;
         assert!(
             matches!(stale, Err(mailcall_janus::Error::SessionGone { .. })),
             "{stale:?}"
         );
         let (fresh, _) = session.attach("janus.plugin.videoroom").await.unwrap();
-        fresh
-            .message(json!({"request": "list"}), None)
-            .await
-            .unwrap();
+        list(&fresh).await.unwrap();
         session.close().await.unwrap();
     }
 }
 
 #[tokio::test]
 async fn dropped_transport_within_reclaim_timeout_claims_the_same_session() {
-    let Some(lab) = start(JanusLab::builder().reclaim_session_timeout(10)) else {
-        return;
-    };
-    for via in BOTH {
-        let (session, mut events) = connect(&lab, via).await;
+    let builder = JanusLab::builder().reclaim_session_timeout(10);
+    each_transport(builder, async |_, via, session, events| {
         let id = session.id().await.unwrap().expect("a session");
         let (handle, _handle_events) = session.attach("janus.plugin.videoroom").await.unwrap();
         session.drop_transport().await.unwrap();
-        let event = wait_for(&mut events, 10, |e| {
+        let event = wait_for(events, 10, |e| {
             matches!(
                 e,
                 SessionEvent::Reconnected { .. } | SessionEvent::SessionReplaced { .. }
@@ -135,17 +128,14 @@ async fn dropped_transport_within_reclaim_timeout_claims_the_same_session() {
             "{via:?}: {event:?}"
         );
         // Same session, same handle: it still works.
-        handle
-            .message(json!({"request": "list"}), None)
-            .await
-            .unwrap();
-        session.close().await.unwrap();
-    }
+        list(&handle).await.unwrap();
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn missed_keepalives_time_out_and_the_session_is_replaced() {
-    let Some(lab) = start(JanusLab::builder().session_timeout(3)) else {
+    let Some(lab) = JanusLab::builder().session_timeout(3).start_or_skip() else {
         return;
     };
     // Over HTTP the long-poll itself keeps the session alive, so only the WebSocket can miss
@@ -178,8 +168,10 @@ async fn missed_keepalives_time_out_and_the_session_is_replaced() {
 
 #[tokio::test]
 async fn draining_server_sends_the_client_to_the_next_one() {
-    let (Some(draining), Some(spare)) = (start(JanusLab::builder()), start(JanusLab::builder()))
-    else {
+    let (Some(draining), Some(spare)) = (
+        JanusLab::builder().start_or_skip(),
+        JanusLab::builder().start_or_skip(),
+    ) else {
         return;
     };
     draining
@@ -209,7 +201,10 @@ async fn draining_server_sends_the_client_to_the_next_one() {
 
 #[tokio::test]
 async fn wrong_or_expired_tokens_are_a_typed_403() {
-    let Some(lab) = start(JanusLab::builder().token_auth_secret("hmac-secret")) else {
+    let Some(lab) = JanusLab::builder()
+        .token_auth_secret("hmac-secret")
+        .start_or_skip()
+    else {
         return;
     };
     use mailcall_janus::token::{core_token, expiry_in};
@@ -246,7 +241,7 @@ async fn wrong_or_expired_tokens_are_a_typed_403() {
 
 #[tokio::test]
 async fn stored_tokens_ride_on_every_request_and_long_poll() {
-    let Some(lab) = start(JanusLab::builder().token_auth()) else {
+    let Some(lab) = JanusLab::builder().token_auth().start_or_skip() else {
         return;
     };
     lab.add_token("stored-1").unwrap();
@@ -275,7 +270,10 @@ async fn stored_tokens_ride_on_every_request_and_long_poll() {
 #[tokio::test]
 async fn a_refreshed_signed_token_outlives_the_expired_one() {
     use mailcall_janus::token::{core_token, expiry_in};
-    let Some(lab) = start(JanusLab::builder().token_auth_secret("refresh")) else {
+    let Some(lab) = JanusLab::builder()
+        .token_auth_secret("refresh")
+        .start_or_skip()
+    else {
         return;
     };
     for via in BOTH {
@@ -288,10 +286,7 @@ async fn a_refreshed_signed_token_outlives_the_expired_one() {
         session.set_token(Some(long)).await.unwrap();
         tokio::time::sleep(Duration::from_secs(3)).await;
         let (handle, _) = session.attach("janus.plugin.videoroom").await.unwrap();
-        handle
-            .message(json!({"request": "list"}), None)
-            .await
-            .unwrap();
+        list(&handle).await.unwrap();
         session.close().await.unwrap();
     }
 }
@@ -300,7 +295,7 @@ async fn a_refreshed_signed_token_outlives_the_expired_one() {
 // when the session is destroyed); that was taken for a broken link and failed requests.
 #[tokio::test]
 async fn empty_long_poll_answer_is_not_a_broken_link() {
-    let Some(lab) = start(JanusLab::builder().token_auth()) else {
+    let Some(lab) = JanusLab::builder().token_auth().start_or_skip() else {
         return;
     };
     for via in BOTH {
@@ -314,10 +309,7 @@ async fn empty_long_poll_answer_is_not_a_broken_link() {
         lab.admin(json!({"janus": "remove_token", "token": old}))
             .unwrap();
         let (handle, _) = session.attach("janus.plugin.videoroom").await.unwrap();
-        handle
-            .message(json!({"request": "list"}), None)
-            .await
-            .unwrap();
+        list(&handle).await.unwrap();
         session.close().await.unwrap();
     }
 }

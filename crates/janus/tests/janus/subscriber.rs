@@ -5,71 +5,10 @@ use std::time::Duration;
 
 use mailcall_janus::token::{core_token, expiry_in, room_token};
 use mailcall_janus::videoroom::*;
-use mailcall_janus::{FeedId, Jsep, RoomId, Session, VideoRoomCode};
+use mailcall_janus::{Jsep, RoomId, Session, VideoRoomCode};
 use mailcall_testkit::janus::JanusLab;
 
-use crate::common::{config, connect, room_id, start, BOTH};
-
-const SECRET: &str = "room-secret";
-
-fn secret() -> Option<String> {
-    Some(SECRET.into())
-}
-
-async fn setup(lab: &JanusLab, session: &Session, create: CreateRoom) -> (Rooms, RoomId) {
-    let (handle, _events) = session.attach(PLUGIN).await.unwrap();
-    let rooms = Rooms::new(handle);
-    let room = rooms
-        .create(CreateRoom {
-            room: Some(room_id()),
-            admin_key: Some(lab.admin_key().into()),
-            secret: secret(),
-            ..create
-        })
-        .await
-        .unwrap()
-        .room;
-    (rooms, room)
-}
-
-async fn remote(rooms: &Rooms, room: RoomId, name: &str) -> FeedId {
-    let stream = RemoteStream {
-        kind: "audio".into(),
-        mindex: 0,
-        mid: "0".into(),
-        codec: Some("opus".into()),
-        ..Default::default()
-    };
-    let added = rooms
-        .add_remote_publisher(AddRemotePublisher {
-            room,
-            id: None,
-            display: Some(name.into()),
-            iface: None,
-            port: None,
-            streams: vec![stream],
-            secret: secret(),
-        })
-        .await
-        .unwrap();
-    // Its thread registers it just after the answer.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while !rooms
-        .list_participants(room)
-        .await
-        .unwrap()
-        .participants
-        .iter()
-        .any(|p| p.id == added.id)
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "remote publisher {name} never listed"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    added.id
-}
+use crate::common::{config, each_transport, join, remote_publisher, room_with, secret, BOTH};
 
 /// Waits for a VideoRoom event matching `pred`.
 async fn expect(
@@ -91,22 +30,10 @@ async fn expect(
 
 #[tokio::test]
 async fn subscriber_requests_round_trip_over_both_transports() {
-    let Some(lab) = start(JanusLab::builder()) else {
-        return;
-    };
-    for via in BOTH {
-        let (session, _e) = connect(&lab, via).await;
-        let (rooms, room) = setup(&lab, &session, CreateRoom::default()).await;
-        let (lurker, _le) = Publisher::attach(&session).await.unwrap();
-        let idle = lurker
-            .join(JoinPublisher {
-                room,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .id;
-        let (subscriber, _se) = Subscriber::attach(&session).await.unwrap();
+    each_transport(JanusLab::builder(), async |lab, via, session, _| {
+        let (rooms, room) = room_with(lab, session, CreateRoom::default()).await;
+        let (_lurker, _le, idle) = join(session, room, None).await;
+        let (subscriber, _se) = Subscriber::attach(session).await.unwrap();
         let stream = |feed| SubscribeStream {
             feed,
             ..Default::default()
@@ -115,7 +42,7 @@ async fn subscriber_requests_round_trip_over_both_transports() {
         let inactive = subscriber
             .join(JoinSubscriber {
                 room,
-                streams: vec![stream(idle)],
+                streams: vec![stream(idle.id)],
                 ..Default::default()
             })
             .await;
@@ -126,8 +53,8 @@ async fn subscriber_requests_round_trip_over_both_transports() {
         );
 
         let (a, b) = (
-            remote(&rooms, room, "a").await,
-            remote(&rooms, room, "b").await,
+            remote_publisher(&rooms, room, "a").await,
+            remote_publisher(&rooms, room, "b").await,
         );
         let (layout, offer) = subscriber
             .join(JoinSubscriber {
@@ -215,29 +142,17 @@ async fn subscriber_requests_round_trip_over_both_transports() {
             "{wrong}"
         );
         subscriber.leave().await.unwrap();
-        session.close().await.unwrap();
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn participant_events_arrive_typed_over_both_transports() {
-    let Some(lab) = start(JanusLab::builder()) else {
-        return;
-    };
-    for via in BOTH {
-        let (session, _e) = connect(&lab, via).await;
-        let (rooms, room) = setup(&lab, &session, CreateRoom::default()).await;
-        let (watcher, mut events) = Publisher::attach(&session).await.unwrap();
-        watcher
-            .join(JoinPublisher {
-                room,
-                display: Some("watcher".into()),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+    each_transport(JanusLab::builder(), async |lab, _, session, _| {
+        let (rooms, room) = room_with(lab, session, CreateRoom::default()).await;
+        let (_watcher, mut events, _) = join(session, room, Some("watcher")).await;
 
-        let feed = remote(&rooms, room, "speaker").await;
+        let feed = remote_publisher(&rooms, room, "speaker").await;
         let event = expect(&mut events, "publishers", |e| {
             matches!(e, VideoRoomEvent::Publishers { .. })
         })
@@ -249,32 +164,17 @@ async fn participant_events_arrive_typed_over_both_transports() {
         assert_eq!(publishers[0].streams[0].codec.as_deref(), Some("opus"));
 
         // `leaving` is broadcast even though the room does not notify joins.
-        let (lurker, _le) = Publisher::attach(&session).await.unwrap();
-        let lurking = lurker
-            .join(JoinPublisher {
-                room,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .id;
+        let (lurker, _le, lurking) = join(session, room, None).await;
         lurker.leave().await.unwrap();
         expect(
             &mut events,
             "leaving",
-            |e| matches!(e, VideoRoomEvent::Leaving { feed: f, .. } if *f == lurking),
+            |e| matches!(e, VideoRoomEvent::Leaving { feed: f, .. } if *f == lurking.id),
         )
         .await;
 
-        let (kicked, mut kicked_events) = Publisher::attach(&session).await.unwrap();
-        let victim = kicked
-            .join(JoinPublisher {
-                room,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .id;
+        let (_kicked, mut kicked_events, joined) = join(session, room, None).await;
+        let victim = joined.id;
         rooms
             .kick(Kick {
                 room,
@@ -320,8 +220,8 @@ async fn participant_events_arrive_typed_over_both_transports() {
             |e| matches!(e, VideoRoomEvent::Destroyed { room: r } if *r == room),
         )
         .await;
-        session.close().await.unwrap();
-    }
+    })
+    .await;
 }
 
 /// A minimal offer that passes Janus's SDP checks (no media ever flows).
@@ -340,31 +240,15 @@ fn synthetic_offer() -> Jsep {
 
 #[tokio::test]
 async fn a_full_room_refuses_the_second_publisher_with_432() {
-    let Some(lab) = start(JanusLab::builder()) else {
-        return;
-    };
-    for via in BOTH {
-        let (session, _e) = connect(&lab, via).await;
-        let (rooms, room) = setup(
-            &lab,
-            &session,
-            CreateRoom {
-                publishers: Some(1),
-                ..Default::default()
-            },
-        )
-        .await;
+    each_transport(JanusLab::builder(), async |lab, via, session, _| {
+        let settings = CreateRoom {
+            publishers: Some(1),
+            ..Default::default()
+        };
+        let (rooms, room) = room_with(lab, session, settings).await;
         // The first publisher: a remote one counts as publishing at once.
-        remote(&rooms, room, "first").await;
-        let (second, _se) = Publisher::attach(&session).await.unwrap();
-        second
-            .join(JoinPublisher {
-                room,
-                display: Some("second".into()),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        remote_publisher(&rooms, room, "first").await;
+        let (second, _se, _) = join(session, room, Some("second")).await;
         let full = second
             .publish(Publish::default(), synthetic_offer())
             .await
@@ -375,14 +259,14 @@ async fn a_full_room_refuses_the_second_publisher_with_432() {
             "{via:?}: {full}"
         );
         assert!(full.to_string().contains("room full"), "{full}");
-        session.close().await.unwrap();
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn rooms_with_signed_tokens_need_a_room_token() {
     let hmac = "signing-secret";
-    let Some(lab) = start(JanusLab::builder().token_auth_secret(hmac)) else {
+    let Some(lab) = JanusLab::builder().token_auth_secret(hmac).start_or_skip() else {
         return;
     };
     let expiry = expiry_in(Duration::from_secs(600));
@@ -391,7 +275,7 @@ async fn rooms_with_signed_tokens_need_a_room_token() {
         let (session, _e) = Session::connect(config(&lab, via).with_token(token))
             .await
             .unwrap();
-        let (_rooms, room) = setup(
+        let (_rooms, room) = room_with(
             &lab,
             &session,
             CreateRoom {

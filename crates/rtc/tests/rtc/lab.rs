@@ -15,16 +15,7 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 
 pub fn janus() -> Option<JanusLab> {
     logs();
-    if let Err(why) = JanusLab::available() {
-        assert!(!in_ci(), "the Janus lab cannot run under CI: {why:#}");
-        eprintln!("skipping: the Janus lab cannot run here: {why:#}");
-        return None;
-    }
-    Some(
-        JanusLab::builder()
-            .start()
-            .unwrap_or_else(|e| panic!("Janus lab did not start: {e:#}")),
-    )
+    JanusLab::builder().start_or_skip()
 }
 
 /// A namespace only for its veth pair: peers in the test process bind `peer_ip`, which is

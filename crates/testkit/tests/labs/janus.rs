@@ -7,25 +7,12 @@
 use std::process::Command;
 
 use futures::{SinkExt, StreamExt};
-use mailcall_testkit::janus::{JanusBuilder, JanusLab};
+use mailcall_testkit::janus::JanusLab;
 use mailcall_testkit::netns::NetNs;
 use mailcall_testkit::process::{in_ci, run};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-fn start(builder: JanusBuilder) -> Option<JanusLab> {
-    if let Err(why) = JanusLab::available() {
-        assert!(!in_ci(), "the Janus lab cannot run under CI: {why:#}");
-        eprintln!("skipping: the Janus lab cannot run here: {why:#}");
-        return None;
-    }
-    Some(
-        builder
-            .start()
-            .unwrap_or_else(|e| panic!("Janus lab did not start: {e:#}")),
-    )
-}
 
 fn transaction() -> String {
     format!("t{}", rand::random::<u64>())
@@ -214,7 +201,7 @@ async fn videoroom_lifecycle(lab: &JanusLab, api: &mut Api) {
 
 #[tokio::test]
 async fn info_names_version_and_videoroom() {
-    let Some(lab) = start(JanusLab::builder()) else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     let info = reqwest::get(format!("{}/info", lab.http_url()))
@@ -245,7 +232,7 @@ async fn info_names_version_and_videoroom() {
 
 #[tokio::test]
 async fn videoroom_lifecycle_over_http() {
-    let Some(lab) = start(JanusLab::builder()) else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     videoroom_lifecycle(&lab, &mut Api::Http(Http::new(lab.http_url()))).await;
@@ -253,7 +240,7 @@ async fn videoroom_lifecycle_over_http() {
 
 #[tokio::test]
 async fn videoroom_lifecycle_over_websocket() {
-    let Some(lab) = start(JanusLab::builder()) else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     videoroom_lifecycle(
@@ -269,7 +256,7 @@ fn http(url: String) -> Api {
 
 #[tokio::test]
 async fn admin_lists_sessions_only_with_the_secret() {
-    let Some(lab) = start(JanusLab::builder()) else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     let session = id(&http(lab.http_url()).ok(json!({"janus": "create"})).await);
@@ -293,7 +280,7 @@ async fn builder_options_reach_janus() {
     let builder = JanusLab::builder()
         .session_timeout(7)
         .reclaim_session_timeout(3);
-    let Some(lab) = start(builder.api_secret("s3")) else {
+    let Some(lab) = builder.api_secret("s3").start_or_skip() else {
         return;
     };
     let info = lab.info().expect("info");
@@ -309,7 +296,7 @@ async fn builder_options_reach_janus() {
 
 #[tokio::test]
 async fn stored_tokens_are_required_and_added_through_admin() {
-    let Some(lab) = start(JanusLab::builder().token_auth()) else {
+    let Some(lab) = JanusLab::builder().token_auth().start_or_skip() else {
         return;
     };
     assert_eq!(lab.info().expect("info")["auth_token"], true);
@@ -322,7 +309,10 @@ async fn stored_tokens_are_required_and_added_through_admin() {
 
 #[tokio::test]
 async fn signed_tokens_are_required() {
-    let Some(lab) = start(JanusLab::builder().token_auth_secret("hmac")) else {
+    let Some(lab) = JanusLab::builder()
+        .token_auth_secret("hmac")
+        .start_or_skip()
+    else {
         return;
     };
     assert_eq!(lab.token_auth_secret(), Some("hmac"));
@@ -332,7 +322,7 @@ async fn signed_tokens_are_required() {
 
 #[tokio::test]
 async fn restart_brings_janus_back_at_the_same_address_without_sessions() {
-    let Some(mut lab) = start(JanusLab::builder()) else {
+    let Some(mut lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     let session = id(&http(lab.http_url()).ok(json!({"janus": "create"})).await);
@@ -359,7 +349,7 @@ async fn restart_brings_janus_back_at_the_same_address_without_sessions() {
 
 #[test]
 fn namespace_holds_only_loopback_and_its_subnet() {
-    let Some(lab) = start(JanusLab::builder()) else {
+    let Some(lab) = JanusLab::builder().start_or_skip() else {
         return;
     };
     let ns = lab.netns();

@@ -99,6 +99,14 @@ impl Shared {
         // Nobody listening is fine: events are for display only.
         let _ = self.events.send(event);
     }
+
+    /// A progress callback for the engine's functions that sends each event, wrapped.
+    fn forward<E>(&self, wrap: fn(E) -> ServiceEvent) -> impl FnMut(E) + Send {
+        let events = self.events.clone();
+        move |e| {
+            let _ = events.send(wrap(e));
+        }
+    }
 }
 
 impl std::fmt::Display for Task {

@@ -142,10 +142,7 @@ impl Queue {
                 // Stopped by the caller's token or by the service's, whichever comes first.
                 let token = self.shared.cancel.child_token();
                 let link = tokio::spawn(cancel_with(cancel, token.clone()));
-                let events = self.shared.events.clone();
-                let mut progress = move |e| {
-                    let _ = events.send(ServiceEvent::Sort(e));
-                };
+                let mut progress = self.shared.forward(ServiceEvent::Sort);
                 let result = async {
                     let conn = connect(&mut self.conn, &self.shared).await?;
                     apply_sort_plan(
@@ -167,10 +164,7 @@ impl Queue {
 
     /// Every folder, journalled changes first, with the sync's own reconnects.
     async fn full_sync(&mut self) -> Result<crate::sync::SyncReport> {
-        let events = self.shared.events.clone();
-        let mut progress = move |e| {
-            let _ = events.send(ServiceEvent::Sync(e));
-        };
+        let mut progress = self.shared.forward(ServiceEvent::Sync);
         sync_account(
             &self.shared.account,
             &self.shared.password,
@@ -184,10 +178,7 @@ impl Queue {
 
     /// INBOX after the watcher saw a change; tried again until it succeeds.
     async fn sync_inbox(&mut self) {
-        let events = self.shared.events.clone();
-        let mut progress = move |e| {
-            let _ = events.send(ServiceEvent::Sync(e));
-        };
+        let mut progress = self.shared.forward(ServiceEvent::Sync);
         let mut retries = self.shared.opts.backoff.start();
         loop {
             let result = async {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use mailcall_mail::{
-    apply_sort_plan, parse_headers, plan_sort, sync_account, ApplyOptions, Connection, Error, Rule,
+    apply_sort_plan, parse_headers, plan_sort, ApplyOptions, ApplyReport, Connection, Error, Rule,
     RuleSet, SortPlan, Store, UidSet,
 };
 use tokio_util::sync::CancellationToken;
@@ -13,6 +13,17 @@ use tokio_util::sync::CancellationToken;
 use crate::remote::{self, options, password, synced_lab};
 
 const NOW: i64 = 1_900_000_000;
+
+/// Applies stored plan `plan_id` with nothing watching its progress or cancelling it.
+async fn apply(
+    conn: &mut Connection,
+    store: &mut Store,
+    plan_id: &str,
+    opts: &ApplyOptions,
+) -> mailcall_mail::Result<ApplyReport> {
+    let cancel = CancellationToken::new();
+    apply_sort_plan(conn, store, plan_id, opts, &mut |_| {}, &cancel).await
+}
 
 /// Message-IDs of every message in `folder`, as the server has them (duplicates kept).
 pub async fn server_message_ids(conn: &mut Connection, folder: &str) -> Vec<String> {
@@ -55,7 +66,6 @@ fn planned_ids(plan: &SortPlan) -> BTreeSet<String> {
 #[tokio::test]
 async fn apply_moves_exactly_the_planned_messages() {
     let (_kept, acct, mut store) = synced_lab(41, 300).await;
-    let cancel = CancellationToken::new();
     let mut rule = Rule::to("Sorted.Shops");
     rule.from = vec![busy_domain(&store)];
     let rules = RuleSet { rules: vec![rule] };
@@ -72,7 +82,7 @@ async fn apply_moves_exactly_the_planned_messages() {
 
     let mut conn = Connection::open(&acct, &password()).await.expect("connect");
     let opts = ApplyOptions { chunk_size: 2 };
-    let report = apply_sort_plan(&mut conn, &mut store, &plan.id, &opts, &mut |_| {}, &cancel)
+    let report = apply(&mut conn, &mut store, &plan.id, &opts)
         .await
         .expect("apply");
     assert_eq!(report.moved, plan.total());
@@ -101,7 +111,7 @@ async fn apply_moves_exactly_the_planned_messages() {
     assert!(cached.items.iter().all(|m| server_uids.contains(m.uid)));
 
     // Applying again is a no-op.
-    let again = apply_sort_plan(&mut conn, &mut store, &plan.id, &opts, &mut |_| {}, &cancel)
+    let again = apply(&mut conn, &mut store, &plan.id, &opts)
         .await
         .expect("apply again");
     assert_eq!(again.moved, plan.total());
@@ -114,7 +124,6 @@ async fn apply_moves_exactly_the_planned_messages() {
 #[tokio::test]
 async fn stale_plan_moves_what_still_exists_and_reports_the_rest() {
     let (_kept, acct, mut store) = synced_lab(42, 200).await;
-    let cancel = CancellationToken::new();
     let mut rule = Rule::to("Sorted");
     rule.from = vec![busy_domain(&store)];
     let plan = plan_sort(&RuleSet { rules: vec![rule] }, &store, NOW).expect("plan");
@@ -134,16 +143,9 @@ async fn stale_plan_moves_what_still_exists_and_reports_the_rest() {
         .expect("delete");
 
     let mut conn = Connection::open(&acct, &password()).await.expect("connect");
-    let report = apply_sort_plan(
-        &mut conn,
-        &mut store,
-        &plan.id,
-        &ApplyOptions::default(),
-        &mut |_| {},
-        &cancel,
-    )
-    .await
-    .expect("apply");
+    let report = apply(&mut conn, &mut store, &plan.id, &ApplyOptions::default())
+        .await
+        .expect("apply");
     assert_eq!(report.missing, 1);
     assert_eq!(report.moved, plan.total() - 1);
     let target = server_message_ids(&mut other, "Sorted").await;
@@ -158,7 +160,6 @@ async fn stale_plan_moves_what_still_exists_and_reports_the_rest() {
 async fn a_plan_for_a_folder_reset_on_the_server_is_refused() {
     let (kept, acct, mut store) = synced_lab(43, 150).await;
     let (lab, manifest) = (&kept.lab, &kept.manifest);
-    let cancel = CancellationToken::new();
     assert!(manifest
         .by_folder
         .get("Archive")
@@ -176,16 +177,9 @@ async fn a_plan_for_a_folder_reset_on_the_server_is_refused() {
 
     let mut conn = Connection::open(&acct, &password()).await.expect("connect");
     for attempt in ["before a resync", "after a resync"] {
-        let err = apply_sort_plan(
-            &mut conn,
-            &mut store,
-            &plan.id,
-            &ApplyOptions::default(),
-            &mut |_| {},
-            &cancel,
-        )
-        .await
-        .expect_err(attempt);
+        let err = apply(&mut conn, &mut store, &plan.id, &ApplyOptions::default())
+            .await
+            .expect_err(attempt);
         assert!(
             matches!(&err, Error::StalePlan { folder, .. } if folder == "Archive"),
             "{attempt}: {err}"
@@ -194,15 +188,8 @@ async fn a_plan_for_a_folder_reset_on_the_server_is_refused() {
         assert_eq!(archive.len(), 1, "{attempt}: the new Archive is untouched");
         let created = conn.select("Sorted", &Default::default()).await;
         assert!(created.is_err(), "{attempt}: no target folder was created");
-        sync_account(
-            &acct,
-            &password(),
-            &mut store,
-            &options(500),
-            &mut |_| {},
-            &cancel,
-        )
-        .await
-        .expect("resync");
+        remote::sync(&acct, &mut store, &options(500), &mut |_| {})
+            .await
+            .expect("resync");
     }
 }

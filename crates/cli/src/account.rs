@@ -1,13 +1,19 @@
 //! `mailcall-cli account add|set-password|list|remove`.
 //!
-//! Invariant: a password is read from stdin or a no-echo prompt, checked by logging in,
-//! and only then stored in the keyring; it is never written to the configuration.
+//! Invariants: a password is read from stdin or a no-echo prompt, checked by logging in,
+//! and only then stored in the keyring; it is never written to the configuration. An
+//! account is added only after its server's certificate was found trusted (unless
+//! `--no-check`); an untrusted one is refused with its facts and the exact command that
+//! trusts it by fingerprint ([`UntrustedOnAdd`]).
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use anyhow::bail;
-use mailcall_mail::{Account, Config, FolderRoles, Keyring, Password, Security};
+use mailcall_mail::{
+    probe_certificate, Account, CertificateCheck, CertificateProblem, Config, Error,
+    Fingerprint, FolderRoles, Keyring, Password, Security,
+};
 use serde::Serialize;
 
 use crate::args::{AccountCommand, AddArgs, SecurityArg};
@@ -15,7 +21,7 @@ use crate::output::Output;
 
 pub async fn run(cmd: &AccountCommand, config_path: &Path, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        AccountCommand::Add(args) => add(args, config_path, out),
+        AccountCommand::Add(args) => add(args, config_path, out).await,
         AccountCommand::SetPassword { name, stdin } => {
             set_password(name, *stdin, config_path, out).await
         }
@@ -26,7 +32,19 @@ pub async fn run(cmd: &AccountCommand, config_path: &Path, out: &Output) -> anyh
     }
 }
 
-fn add(args: &AddArgs, config_path: &Path, out: &Output) -> anyhow::Result<()> {
+/// `account add` refused because the server's certificate is not trusted.
+#[derive(Debug, thiserror::Error)]
+#[error("account {account} was not added: the certificate of {host}:{port} is not trusted: {problem}")]
+pub struct UntrustedOnAdd {
+    pub account: String,
+    pub host: String,
+    pub port: u16,
+    pub problem: CertificateProblem,
+    /// The same `account add`, trusting exactly this certificate.
+    pub command: String,
+}
+
+async fn add(args: &AddArgs, config_path: &Path, out: &Output) -> anyhow::Result<()> {
     let mut config = Config::load(config_path)?;
     let mut account = Account::new(&args.name, &args.host, &args.user);
     account.port = args.port;
@@ -38,6 +56,7 @@ fn add(args: &AddArgs, config_path: &Path, out: &Output) -> anyhow::Result<()> {
     account.allow_plaintext = args.allow_plaintext;
     account.addresses = args.addresses.clone();
     account.ca_file = args.ca_file.as_ref().map(std::path::absolute).transpose()?;
+    account.trusted_certificate = args.trust_fingerprint;
     account.cache_path = args
         .cache_path
         .as_ref()
@@ -52,6 +71,24 @@ fn add(args: &AddArgs, config_path: &Path, out: &Output) -> anyhow::Result<()> {
         archive: args.archive.clone(),
         all: None,
     };
+    // Checked before connecting, so a bad setting or a taken name does not wait on the network.
+    account.validate()?;
+    if config.account(&account.name).is_ok() {
+        return Err(Error::AccountExists(account.name).into());
+    }
+    if !args.no_check && account.security != Security::Plain {
+        if let CertificateCheck::Untrusted { problem } = probe_certificate(&account).await? {
+            let command = trust_command(std::env::args().skip(1), problem.sha256());
+            return Err(UntrustedOnAdd {
+                account: account.name.clone(),
+                host: account.host.clone(),
+                port: account.port(),
+                problem,
+                command,
+            }
+            .into());
+        }
+    }
     config.add(account.clone())?;
     config.save(config_path)?;
     out.show(&account, |a| {
@@ -64,6 +101,39 @@ fn add(args: &AddArgs, config_path: &Path, out: &Output) -> anyhow::Result<()> {
         );
         println!("next: mailcall-cli account set-password {}", a.name);
     })
+}
+
+/// The command line that was run, trusting `fingerprint` instead of a CA file.
+fn trust_command(args: impl Iterator<Item = String>, fingerprint: Fingerprint) -> String {
+    let mut words = vec!["mailcall-cli".to_owned()];
+    let mut skip_value = false;
+    for arg in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        let dropped = ["--ca-file", "--trust-fingerprint"];
+        if dropped.contains(&arg.as_str()) {
+            skip_value = true;
+            continue;
+        }
+        if dropped.iter().any(|d| arg.starts_with(&format!("{d}="))) {
+            continue;
+        }
+        words.push(shell_quote(&arg));
+    }
+    words.push("--trust-fingerprint".to_owned());
+    words.push(fingerprint.to_string());
+    words.join(" ")
+}
+
+/// `arg` as a POSIX shell reads it back: bare when safe, else in single quotes.
+fn shell_quote(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:@=,+%".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
 }
 
 /// Reads a password: the first line of stdin when it is not a terminal (or `--stdin`),
@@ -193,4 +263,34 @@ async fn remove(
             println!("removed account {} and its secrets", r.account);
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_command_drops_the_ca_file_and_quotes() {
+        let fp = Fingerprint::of(b"x");
+        let args = [
+            "--config",
+            "/tmp/my config.toml",
+            "account",
+            "add",
+            "work",
+            "--ca-file",
+            "/tmp/ca.pem",
+            "--user",
+            "o'neil",
+            "--trust-fingerprint=SHA256:00",
+        ]
+        .map(str::to_owned);
+        assert_eq!(
+            trust_command(args.into_iter(), fp),
+            format!(
+                "mailcall-cli --config '/tmp/my config.toml' account add work --user 'o'\\''neil' \
+                 --trust-fingerprint {fp}"
+            )
+        );
+    }
 }

@@ -137,7 +137,8 @@ pub struct PageArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
-    /// Add an account to the configuration (then run `account set-password`).
+    /// Add an account to the configuration after checking the server's certificate (then
+    /// run `account set-password`).
     Add(Box<AddArgs>),
     /// Read a password (stdin or a prompt), test the login, then store it in the keyring.
     SetPassword {
@@ -177,6 +178,13 @@ pub struct AddArgs {
     /// Extra trusted CA certificates (PEM), e.g. for a self-signed server.
     #[arg(long)]
     pub ca_file: Option<PathBuf>,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint and nothing
+    /// else (a refused `account add` prints it, with the command to run).
+    #[arg(long, value_name = "SHA256:AB:CD:...", conflicts_with = "ca_file")]
+    pub trust_fingerprint: Option<mailcall_mail::Fingerprint>,
+    /// Add the account without connecting to check the server's certificate.
+    #[arg(long)]
+    pub no_check: bool,
     #[arg(long)]
     pub cache_path: Option<PathBuf>,
     /// Encrypt the cache; the key is kept in the OS keyring.

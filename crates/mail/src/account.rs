@@ -10,6 +10,9 @@
 //! - Account names are short identifiers (letters, digits, `.`, `_`, `-`): they name
 //!   keyring entries and the default cache file.
 //!
+//! - A server certificate is trusted through the system roots plus `ca_file`, or, with
+//!   `trusted_certificate`, exactly that one certificate and nothing else.
+//!
 //! Folder roles follow RFC 6154 (SPECIAL-USE) as announced by the server; `[account.folders]`
 //! overrides them per role.
 
@@ -17,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::certificate::Fingerprint;
 use crate::error::{Error, Result};
 use crate::types::MailboxRole;
 
@@ -128,6 +132,11 @@ pub struct Account {
     /// Extra trusted root certificates (PEM), added to the system roots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint
+    /// (`SHA256:AB:CD:…`) and nothing else: no system roots, no CA file, no name or date
+    /// checks. The handshake signature is still verified. Excludes `ca_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_certificate: Option<Fingerprint>,
     /// Defaults to `<data dir>/mailcall/<name>.sqlite`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_path: Option<PathBuf>,
@@ -153,6 +162,7 @@ impl Account {
             addresses: Vec::new(),
             folders: FolderRoles::default(),
             ca_file: None,
+            trusted_certificate: None,
             cache_path: None,
             encrypt_cache: false,
             mcp_writes: false,
@@ -208,6 +218,11 @@ impl Account {
         if self.security == Security::Plain && !self.allow_plaintext {
             return Err(self.invalid(
                 "security = \"plain\" sends the password unencrypted; it also needs allow_plaintext = true",
+            ));
+        }
+        if self.trusted_certificate.is_some() && self.ca_file.is_some() {
+            return Err(self.invalid(
+                "trusted_certificate trusts exactly one certificate; it does not go with ca_file",
             ));
         }
         if self.allow_plaintext && self.security != Security::Plain {

@@ -105,6 +105,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The server's certificate is not trusted, or is not the one the account pins;
+    /// `problem` says why in words and what the certificate is, so a person can decide
+    /// to trust exactly it (by its fingerprint).
+    #[error("the certificate of {host}:{port} is not trusted: {problem}")]
+    UntrustedCertificate {
+        host: String,
+        port: u16,
+        problem: Box<crate::certificate::CertificateProblem>,
+    },
     /// STARTTLS was configured but the server does not offer it; the password is not sent.
     #[error("{host}:{port} does not offer STARTTLS; refusing to log in without TLS")]
     PlaintextRefused { host: String, port: u16 },
@@ -176,6 +185,14 @@ impl Error {
             // certificate, is worth another try.
             Error::Tls { source, .. } => source.kind() != std::io::ErrorKind::InvalidData,
             _ => false,
+        }
+    }
+
+    /// The untrusted certificate, when that is what went wrong.
+    pub fn certificate_problem(&self) -> Option<&crate::certificate::CertificateProblem> {
+        match self {
+            Error::UntrustedCertificate { problem, .. } => Some(problem),
+            _ => None,
         }
     }
 

@@ -19,6 +19,7 @@
 
 pub mod account;
 pub mod analytics;
+pub mod certificate;
 pub mod credentials;
 mod digest;
 pub mod drafts;
@@ -39,10 +40,15 @@ pub mod unanswered;
 
 pub use account::{Account, Config, FolderRoles, Security};
 pub use analytics::{AutomationShare, SenderCount, SenderKey};
+pub use certificate::{
+    CertReason, CertificateCheck, CertificateDetails, CertificateProblem, Fingerprint,
+};
 pub use credentials::{Keyring, Password};
 pub use drafts::{compose_reply, reply_headers, reply_subject, Author, ReplyHeaders};
 pub use error::{Error, Result};
-pub use imap::{Capabilities, Connection, ListedFolder, Selected};
+pub use imap::{
+    check_login, probe_certificate, Capabilities, Connection, ListedFolder, Selected,
+};
 pub use journal::{
     replay, ChangeKind, EntryState, JournalEntry, ReplayNote, ReplayOutcome, ReplayReport,
 };

@@ -6,6 +6,10 @@
 //! - It listens only on 127.0.0.1: one plain port offering STARTTLS and one implicit-TLS port,
 //!   both with a self-signed certificate for `localhost` and 127.0.0.1 made per lab. Clients
 //!   trust [`DovecotLab::cert_pem`] explicitly; verification is never turned off.
+//!   [`DovecotLabBuilder::certificate`] serves a flawed certificate instead (a `CA:TRUE` one
+//!   as `openssl req -x509` makes, an expired one, one for another name), for tests of how
+//!   clients explain and pin untrusted certificates; the lab's own readiness check then
+//!   trusts exactly that certificate's bytes.
 //! - Mail is Maildir++ (`<root>/cur`, `<root>/.Sent/cur`, …; hierarchy separator `.`) owned
 //!   by the non-root system user `mailcall-lab`, because Dovecot refuses to access mail as
 //!   uid 0. Whoever writes into [`DovecotLab::maildir`] directly creates folders with
@@ -26,8 +30,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{ensure, Context, Result};
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, RootCertStore};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tempfile::TempDir;
 
 use crate::process::{
@@ -74,13 +79,77 @@ impl MaildirFlag {
     }
 }
 
+/// The certificate a lab serves; each is self-signed and made fresh per lab.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LabCertificate {
+    /// For `localhost` and 127.0.0.1, without basic constraints: trusted through a CA file.
+    #[default]
+    Standard,
+    /// For `localhost` and 127.0.0.1 but marked `CA:TRUE`, like `openssl req -x509` makes:
+    /// rustls refuses it as a server certificate even when it is a trusted root.
+    SelfSignedCa,
+    /// For `localhost` and 127.0.0.1, valid only during 2020.
+    Expired,
+    /// Valid, but only for [`OTHER_NAME`].
+    OtherName,
+}
+
+/// The only name a [`LabCertificate::OtherName`] certificate is valid for.
+pub const OTHER_NAME: &str = "mail.other-name.example";
+
+impl LabCertificate {
+    /// A fresh self-signed certificate and its key.
+    fn generate(self) -> Result<rcgen::CertifiedKey> {
+        if self == LabCertificate::Standard {
+            return rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+                .context("cannot make the lab certificate");
+        }
+        let names = match self {
+            LabCertificate::OtherName => vec![OTHER_NAME.to_owned()],
+            _ => vec!["localhost".to_owned(), "127.0.0.1".to_owned()],
+        };
+        let mut params = rcgen::CertificateParams::new(names)?;
+        let cn = match self {
+            LabCertificate::SelfSignedCa => "mailcall lab CA:TRUE",
+            LabCertificate::Expired => "mailcall lab expired",
+            _ => OTHER_NAME,
+        };
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        match self {
+            LabCertificate::SelfSignedCa => {
+                params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            }
+            LabCertificate::Expired => {
+                params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+                params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+            }
+            _ => {}
+        }
+        let key_pair = rcgen::KeyPair::generate()?;
+        let cert = params
+            .self_signed(&key_pair)
+            .context("cannot make the lab certificate")?;
+        Ok(rcgen::CertifiedKey { cert, key_pair })
+    }
+}
+
 /// Collects users before the server starts.
 #[derive(Debug, Default)]
 pub struct DovecotLabBuilder {
     users: Vec<(String, String)>,
+    certificate: LabCertificate,
 }
 
 impl DovecotLabBuilder {
+    /// Serves `certificate` instead of the standard one.
+    pub fn certificate(mut self, certificate: LabCertificate) -> Self {
+        self.certificate = certificate;
+        self
+    }
+
     /// Adds a user with a plain-text password.
     pub fn user(mut self, name: &str, password: &str) -> Self {
         self.users.push((name.to_owned(), password.to_owned()));
@@ -112,9 +181,9 @@ impl DovecotLabBuilder {
             .tempdir()?;
         // The mail user has to walk into the temporary folder to reach the homes.
         set_mode(dir.path(), 0o755)?;
-        let tls = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
-            .context("cannot make the lab certificate")?;
+        let tls = self.certificate.generate()?;
         let lab = DovecotLab {
+            certificate: self.certificate,
             daemon: None,
             starts: 0,
             imap_port: free_loopback_port()?,
@@ -152,6 +221,7 @@ impl DovecotLabBuilder {
 /// the server on drop.
 #[derive(Debug)]
 pub struct DovecotLab {
+    certificate: LabCertificate,
     daemon: Option<Daemon>,
     starts: u32,
     imap_port: u16,
@@ -186,6 +256,11 @@ impl DovecotLab {
         self.imaps_port
     }
 
+    /// Which certificate the lab serves.
+    pub fn certificate(&self) -> LabCertificate {
+        self.certificate
+    }
+
     /// The self-signed server certificate (PEM), which is also the trust anchor to add.
     pub fn cert_pem(&self) -> &str {
         &self.cert_pem
@@ -196,8 +271,13 @@ impl DovecotLab {
         self.cert_der.clone()
     }
 
-    /// A rustls client config (ring) that trusts exactly this lab's certificate.
+    /// A rustls client config (ring) that trusts exactly this lab's certificate: as a root
+    /// for the standard certificate, by its exact bytes for the flawed ones (which no root
+    /// store accepts).
     pub fn tls_client_config(&self) -> Result<Arc<ClientConfig>> {
+        if self.certificate != LabCertificate::Standard {
+            return exact_certificate_config(self.cert_der());
+        }
         let mut roots = RootCertStore::empty();
         roots.add(self.cert_der())?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -484,6 +564,69 @@ impl Drop for DovecotLab {
         if let Err(e) = self.stop() {
             eprintln!("cannot stop the dovecot lab cleanly: {e:#}");
         }
+    }
+}
+
+/// A client config accepting only the certificate `der` (byte for byte), with a checked
+/// handshake signature.
+fn exact_certificate_config(der: CertificateDer<'static>) -> Result<Arc<ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = ExactCertificate {
+        der,
+        algs: provider.signature_verification_algorithms,
+    };
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+#[derive(Debug)]
+struct ExactCertificate {
+    der: CertificateDer<'static>,
+    algs: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for ExactCertificate {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.der.as_ref() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
     }
 }
 

@@ -8,6 +8,7 @@
 mod call;
 mod encrypted;
 mod sort;
+mod trust;
 mod watch;
 
 use std::io::Write;

@@ -117,7 +117,7 @@ fn capability_atoms(line: &str) -> Option<Vec<String>> {
 }
 
 /// Greeting, CAPABILITY and (when asked) STARTTLS on the raw socket.
-async fn plaintext_phase(
+pub(super) async fn plaintext_phase(
     tcp: &mut TcpStream,
     account: &Account,
     starttls: bool,
@@ -180,20 +180,20 @@ impl Connection {
         let config = match account.security {
             Security::Plain => None,
             Security::Tls | Security::Starttls => {
-                Some(transport::client_config(account.ca_file.as_deref())?)
+                Some(transport::account_client_config(account)?)
             }
         };
         let mut tcp = transport::tcp(host, port, CONNECT_TIMEOUT).await?;
         let client = match (account.security, config) {
             (Security::Tls, Some(config)) => {
-                let tls = transport::tls(config, host, tcp, CONNECT_TIMEOUT).await?;
+                let tls = transport::tls(config, host, port, tcp, CONNECT_TIMEOUT).await?;
                 let mut client = Client::new(Transport::Tls(Box::new(tls)));
                 read_greeting(&mut client).await?;
                 client
             }
             (Security::Starttls, Some(config)) => {
                 plaintext_phase(&mut tcp, account, true).await?;
-                let tls = transport::tls(config, host, tcp, CONNECT_TIMEOUT).await?;
+                let tls = transport::tls(config, host, port, tcp, CONNECT_TIMEOUT).await?;
                 Client::new(Transport::Tls(Box::new(tls)))
             }
             _ => {

@@ -2,6 +2,10 @@
 //! capabilities it uses, LIST with SPECIAL-USE roles, SELECT with CONDSTORE/QRESYNC,
 //! header/flag/body FETCHes and IDLE.
 //!
+//! A server certificate that is not trusted is refused with the reasons in words and its
+//! facts ([`crate::certificate`]); [`probe_certificate`] shows it without logging in, and
+//! an account can pin exactly one certificate by its SHA-256 fingerprint.
+//!
 //! RFCs followed: 9051 and 3501 (IMAP4rev2/rev1), 7162 (CONDSTORE, QRESYNC), 6154
 //! (SPECIAL-USE), 2177 (IDLE). async-imap carries the session; responses it does not model
 //! as calls (VANISHED, HIGHESTMODSEQ on SELECT, FETCH with MODSEQ) are read with
@@ -12,8 +16,10 @@ mod connection;
 mod fetch;
 mod idle;
 mod ops;
+mod probe;
 mod select;
 mod transport;
+mod verifier;
 
 pub use capabilities::Capabilities;
 pub use connection::{Connection, ListedFolder};
@@ -21,4 +27,5 @@ pub use fetch::{has_attachment, parse_internal_date, uid_set, Fetched, HEADER_FI
 pub use idle::{IdleOutcome, IDLE_PERIOD};
 pub use ops::CopyUid;
 pub use select::Selected;
-pub use transport::client_config;
+pub use probe::{check_login, probe_certificate};
+pub use transport::{client_config, pinned_client_config};

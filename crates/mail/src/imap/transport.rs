@@ -1,8 +1,10 @@
 //! The byte stream under an IMAP session: TCP, or TCP wrapped in verified TLS.
 //!
 //! Invariants: certificates are always verified, against the system roots plus the
-//! account's optional CA file; there is no switch to turn verification off. The server
-//! name checked is the configured host (an IP address is checked against IP SANs).
+//! account's optional CA file, or against the one certificate the account pins by
+//! fingerprint; there is no switch to turn verification off. The server name checked is
+//! the configured host (an IP address is checked against IP SANs). A certificate that is
+//! refused becomes [`Error::UntrustedCertificate`] with the reasons and the facts.
 
 use std::io;
 use std::path::Path;
@@ -13,6 +15,10 @@ use std::task::{Context, Poll};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
+
+use super::verifier::{problem_in, ExplainingVerifier, PinnedVerifier};
+use crate::account::Account;
+use crate::certificate::Fingerprint;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -86,6 +92,7 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
 pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
     let mut roots = RootCertStore::empty();
     let (_added, _ignored) = roots.add_parsable_certificates(system_roots().iter().cloned());
+    let mut extra = Vec::new();
     if let Some(path) = ca_file {
         let ca_err = |source| Error::CaFile {
             path: path.to_owned(),
@@ -103,18 +110,44 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
         }
         for cert in certs {
             roots
-                .add(cert)
+                .add(cert.clone())
                 .map_err(|e| ca_err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())))?;
+            extra.push(cert);
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = ExplainingVerifier::new(roots, extra, provider.clone());
+    config_with(provider, Arc::new(verifier))
+}
+
+/// A rustls client config trusting exactly the certificate with fingerprint `pin`: its
+/// handshake signature is checked, nothing about names, dates or issuers is.
+pub fn pinned_client_config(pin: Fingerprint) -> Result<Arc<ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = PinnedVerifier::new(pin, &provider);
+    config_with(provider, Arc::new(verifier))
+}
+
+/// The client config an account asks for: its pin, else the roots and its CA file.
+pub(crate) fn account_client_config(account: &Account) -> Result<Arc<ClientConfig>> {
+    match account.trusted_certificate {
+        Some(pin) => pinned_client_config(pin),
+        None => client_config(account.ca_file.as_deref()),
+    }
+}
+
+fn config_with(
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    verifier: Arc<dyn rustls::client::danger::ServerCertVerifier>,
+) -> Result<Arc<ClientConfig>> {
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls {
             host: String::new(),
             source: io::Error::other(e),
         })?
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     Ok(Arc::new(config))
 }
@@ -144,6 +177,7 @@ pub async fn tcp(host: &str, port: u16, timeout: std::time::Duration) -> Result<
 pub async fn tls(
     config: Arc<ClientConfig>,
     host: &str,
+    port: u16,
     tcp: TcpStream,
     timeout: std::time::Duration,
 ) -> Result<TlsStream<TcpStream>> {
@@ -155,7 +189,14 @@ pub async fn tls(
         .map_err(|e| tls_err(io::Error::new(io::ErrorKind::InvalidInput, e.to_string())))?;
     match tokio::time::timeout(timeout, TlsConnector::from(config).connect(name, tcp)).await {
         Ok(Ok(s)) => Ok(s),
-        Ok(Err(e)) => Err(tls_err(e)),
+        Ok(Err(e)) => match problem_in(&e) {
+            Some(problem) => Err(Error::UntrustedCertificate {
+                host: host.to_owned(),
+                port,
+                problem: Box::new(problem),
+            }),
+            None => Err(tls_err(e)),
+        },
         Err(_) => Err(tls_err(io::Error::new(
             io::ErrorKind::TimedOut,
             "TLS handshake timed out",

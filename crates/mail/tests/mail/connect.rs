@@ -74,8 +74,9 @@ async fn closed_port_is_a_transient_connect_error_naming_host_and_port() {
 }
 
 #[tokio::test]
-async fn untrusted_certificate_is_a_tls_error_naming_the_host() {
+async fn untrusted_certificate_is_explained_naming_the_host() {
     let lab = lab();
+    let fingerprint = crate::trust::expected_fingerprint(&lab);
     let dir = tempfile::tempdir().expect("tempdir");
     for security in [Security::Tls, Security::Starttls] {
         let mut acct = account(&lab, dir.path(), security);
@@ -83,11 +84,13 @@ async fn untrusted_certificate_is_a_tls_error_naming_the_host() {
         let e = Connection::open(&acct, &password())
             .await
             .expect_err("untrusted");
-        assert!(matches!(e, Error::Tls { .. }), "{e:?}");
         assert!(!e.is_transient(), "a bad certificate is not retried");
+        let problem = e.certificate_problem().expect("a certificate problem");
+        assert_eq!(problem.reasons, [mailcall_mail::CertReason::SelfSigned]);
+        assert_eq!(problem.sha256().to_string(), fingerprint);
         let text = error_chain(&e);
         assert!(
-            text.contains("127.0.0.1") && text.contains("UnknownIssuer"),
+            text.contains("127.0.0.1") && text.contains("self-signed") && text.contains(&fingerprint),
             "{text}"
         );
     }

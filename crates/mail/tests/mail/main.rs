@@ -19,3 +19,4 @@ mod sort;
 mod store;
 mod sync;
 mod threads;
+mod trust;

@@ -11,8 +11,8 @@ use std::path::Path;
 
 use anyhow::bail;
 use mailcall_mail::{
-    probe_certificate, Account, CertificateCheck, CertificateProblem, Config, Error,
-    Fingerprint, FolderRoles, Keyring, Password, Security,
+    probe_certificate, Account, CertificateCheck, CertificateProblem, Config, Error, Fingerprint,
+    FolderRoles, Keyring, Password, Security,
 };
 use serde::Serialize;
 
@@ -34,7 +34,9 @@ pub async fn run(cmd: &AccountCommand, config_path: &Path, out: &Output) -> anyh
 
 /// `account add` refused because the server's certificate is not trusted.
 #[derive(Debug, thiserror::Error)]
-#[error("account {account} was not added: the certificate of {host}:{port} is not trusted: {problem}")]
+#[error(
+    "account {account} was not added: the certificate of {host}:{port} is not trusted: {problem}"
+)]
 pub struct UntrustedOnAdd {
     pub account: String,
     pub host: String,

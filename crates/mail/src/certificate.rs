@@ -70,10 +70,7 @@ impl FromStr for Fingerprint {
         } else {
             t
         };
-        let hex: Vec<u8> = rest
-            .bytes()
-            .filter(|b| *b != b':' && *b != b' ')
-            .collect();
+        let hex: Vec<u8> = rest.bytes().filter(|b| *b != b':' && *b != b' ').collect();
         if hex.len() != 64 {
             return Err(bad());
         }
@@ -139,8 +136,8 @@ impl CertificateDetails {
                 .collect(),
             _ => Vec::new(),
         };
-        let self_signed =
-            cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok();
+        let self_signed = cert.subject().as_raw() == cert.issuer().as_raw()
+            && cert.verify_signature(None).is_ok();
         Some(CertificateDetails {
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
@@ -306,7 +303,10 @@ mod tests {
     fn fingerprints_round_trip_in_every_accepted_spelling() {
         let fp = Fingerprint::of(b"not really a certificate");
         let text = fp.to_string();
-        assert!(text.starts_with("SHA256:") && text.len() == 7 + 32 * 3 - 1, "{text}");
+        assert!(
+            text.starts_with("SHA256:") && text.len() == 7 + 32 * 3 - 1,
+            "{text}"
+        );
         let bare: String = text[7..].replace(':', "").to_ascii_lowercase();
         for spelling in [
             text.clone(),

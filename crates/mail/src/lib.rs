@@ -46,9 +46,7 @@ pub use certificate::{
 pub use credentials::{Keyring, Password};
 pub use drafts::{compose_reply, reply_headers, reply_subject, Author, ReplyHeaders};
 pub use error::{Error, Result};
-pub use imap::{
-    check_login, probe_certificate, Capabilities, Connection, ListedFolder, Selected,
-};
+pub use imap::{check_login, probe_certificate, Capabilities, Connection, ListedFolder, Selected};
 pub use journal::{
     replay, ChangeKind, EntryState, JournalEntry, ReplayNote, ReplayOutcome, ReplayReport,
 };

@@ -101,8 +101,11 @@ impl LabCertificate {
     /// A fresh self-signed certificate and its key.
     fn generate(self) -> Result<rcgen::CertifiedKey> {
         if self == LabCertificate::Standard {
-            return rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
-                .context("cannot make the lab certificate");
+            return rcgen::generate_simple_self_signed(vec![
+                "localhost".into(),
+                "127.0.0.1".into(),
+            ])
+            .context("cannot make the lab certificate");
         }
         let names = match self {
             LabCertificate::OtherName => vec![OTHER_NAME.to_owned()],

@@ -103,7 +103,10 @@ fn account_add_refuses_a_self_signed_ca_and_trusts_it_by_fingerprint() {
     assert_eq!(error["certificate"]["reason"]["kind"], "self_signed");
     assert_eq!(error["certificate"]["is_ca"], true);
     let command = error["trust_command"].as_str().expect("trust command");
-    assert!(command.ends_with(&format!("--trust-fingerprint {expected}")), "{command}");
+    assert!(
+        command.ends_with(&format!("--trust-fingerprint {expected}")),
+        "{command}"
+    );
 
     // The printed command adds the account with the pin.
     let added = run_printed(command);

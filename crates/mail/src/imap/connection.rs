@@ -179,9 +179,7 @@ impl Connection {
         let (host, port) = (account.host.as_str(), account.port());
         let config = match account.security {
             Security::Plain => None,
-            Security::Tls | Security::Starttls => {
-                Some(transport::account_client_config(account)?)
-            }
+            Security::Tls | Security::Starttls => Some(transport::account_client_config(account)?),
         };
         let mut tcp = transport::tcp(host, port, CONNECT_TIMEOUT).await?;
         let client = match (account.security, config) {

@@ -26,6 +26,6 @@ pub use connection::{Connection, ListedFolder};
 pub use fetch::{has_attachment, parse_internal_date, uid_set, Fetched, HEADER_FIELDS};
 pub use idle::{IdleOutcome, IDLE_PERIOD};
 pub use ops::CopyUid;
-pub use select::Selected;
 pub use probe::{check_login, probe_certificate};
+pub use select::Selected;
 pub use transport::{client_config, pinned_client_config};

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name, WebPkiServerVerifier};
+use rustls::client::{
+    verify_server_cert_signed_by_trust_anchor, verify_server_name, WebPkiServerVerifier,
+};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
@@ -200,7 +202,10 @@ pub(crate) struct PinnedVerifier {
 }
 
 impl PinnedVerifier {
-    pub(crate) fn new(pin: Fingerprint, provider: &rustls::crypto::CryptoProvider) -> PinnedVerifier {
+    pub(crate) fn new(
+        pin: Fingerprint,
+        provider: &rustls::crypto::CryptoProvider,
+    ) -> PinnedVerifier {
         PinnedVerifier {
             pin,
             algs: provider.signature_verification_algorithms,
@@ -220,7 +225,8 @@ impl ServerCertVerifier for PinnedVerifier {
         if Fingerprint::of(end_entity) == self.pin {
             return Ok(ServerCertVerified::assertion());
         }
-        let changed = rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure);
+        let changed =
+            rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure);
         match CertificateDetails::from_der(end_entity) {
             Some(details) => Err(refusal(CertificateProblem::new(
                 vec![CertReason::Changed { pinned: self.pin }],

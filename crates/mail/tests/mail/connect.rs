@@ -90,7 +90,9 @@ async fn untrusted_certificate_is_explained_naming_the_host() {
         assert_eq!(problem.sha256().to_string(), fingerprint);
         let text = error_chain(&e);
         assert!(
-            text.contains("127.0.0.1") && text.contains("self-signed") && text.contains(&fingerprint),
+            text.contains("127.0.0.1")
+                && text.contains("self-signed")
+                && text.contains(&fingerprint),
             "{text}"
         );
     }

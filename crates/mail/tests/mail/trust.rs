@@ -38,7 +38,11 @@ async fn refused(acct: &mailcall_mail::Account) -> CertificateProblem {
     assert!(!e.is_transient(), "a certificate problem is not retried");
     let text = error_chain(&e);
     match e {
-        Error::UntrustedCertificate { host, port, problem } => {
+        Error::UntrustedCertificate {
+            host,
+            port,
+            problem,
+        } => {
             assert_eq!((host.as_str(), Some(port)), (acct.host.as_str(), acct.port));
             assert!(text.contains(&problem.sha256().to_string()), "{text}");
             *problem
@@ -80,7 +84,10 @@ async fn each_flawed_certificate_says_why_with_its_fingerprint() {
         for security in [Security::Tls, Security::Starttls] {
             let mut acct = account(&lab, dir.path(), security);
             let problem = refused(&acct).await;
-            assert_eq!(problem.reasons, with_ca, "{served:?} {security:?} with CA file");
+            assert_eq!(
+                problem.reasons, with_ca,
+                "{served:?} {security:?} with CA file"
+            );
             assert_eq!(problem.sha256().to_string(), fingerprint);
 
             acct.ca_file = None;
@@ -102,7 +109,10 @@ async fn each_flawed_certificate_says_why_with_its_fingerprint() {
             if served == LabCertificate::Expired {
                 // The lab's expired certificate is valid during 2020 only.
                 assert_eq!(
-                    (problem.certificate.not_before, problem.certificate.not_after),
+                    (
+                        problem.certificate.not_before,
+                        problem.certificate.not_after
+                    ),
                     (1_577_836_800, 1_609_459_200)
                 );
             }

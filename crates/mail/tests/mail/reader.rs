@@ -136,3 +136,19 @@ async fn an_opened_message_is_cached_unread_and_loads_remote_content_only_when_a
     assert_eq!(again, source);
     offline.stop().await;
 }
+
+/// The render fuzz target's seed corpus, run without `cargo fuzz`.
+#[test]
+fn the_render_seed_corpus_renders_without_script_or_remote_urls() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/render");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("corpus") {
+        let raw = std::fs::read(entry.expect("entry").path()).expect("read");
+        let reading = reader::render(&raw, &RemotePolicy::Block);
+        let html = reading.html.unwrap_or_default().to_ascii_lowercase();
+        assert!(!html.contains("<script") && !html.contains("javascript:"));
+        assert!(!html.contains("evil.example"), "{html}");
+        seen += 1;
+    }
+    assert!(seen >= 2, "the corpus has its seeds");
+}

@@ -3,7 +3,8 @@
 //! is judged, so no escaped spelling hides a load; the output is written from the decoded
 //! tokens, so what the frame reads is exactly what was judged.
 //!
-//! Rewrites: `url()` / `src()` and the strings of `image-set()` go through
+//! Rewrites: `url()` / `src()`, the strings of `image-set()` and any string that is a
+//! remote or `cid:` URL (a custom property can feed one to `image-set(var(--x))`) go through
 //! [`Rewriter::load`] (a blocked reference becomes `none`); `@import` is removed (its
 //! remote URL counted), `@namespace` dropped, `expression()` becomes `none`. Comments,
 //! `<!--`/`-->` and bad tokens are dropped, and no `<` is ever written, so a sheet cannot
@@ -13,7 +14,7 @@ use std::fmt::Write;
 
 use cssparser::{serialize_identifier, serialize_string, ParseError, Parser, ToCss, Token};
 
-use super::urls::Rewriter;
+use super::urls::{self, Rewriter, UrlKind};
 
 /// Larger sheets are dropped whole: no mail needs them, and the walk is per token.
 const MAX_CSS_BYTES: usize = 1024 * 1024;
@@ -72,9 +73,19 @@ fn walk<'i>(p: &mut Parser<'i>, out: &mut String, refs: &mut Rewriter, depth: us
             Token::Ident(s) => {
                 let _ = serialize_identifier(&s, out);
             }
-            Token::QuotedString(s) => {
-                let _ = serialize_string(&s, out);
-            }
+            // A string can become a URL later: `--x: "http://..."` used as
+            // `image-set(var(--x))`, or `image("...")`. Remote and `cid:` strings go
+            // through the rewriter like `url()`; other strings (font names, `content`)
+            // stay.
+            Token::QuotedString(s) => match urls::classify(&s) {
+                UrlKind::Remote(_) | UrlKind::Cid(_) => {
+                    let replaced = refs.load(&s).keep().unwrap_or_default();
+                    let _ = serialize_string(&replaced, out);
+                }
+                _ => {
+                    let _ = serialize_string(&s, out);
+                }
+            },
             Token::Delim('<')
             | Token::BadUrl(_)
             | Token::BadString(_)

@@ -94,6 +94,8 @@ fn remote_references_are_blocked_and_counted() {
         ("whole document", r#"<html><head><link rel=stylesheet href=http://evil.example/h.css><style>body{background:url(http://evil.example/b.png)}</style></head><body background="http://evil.example/body.png"><p>hi</p></body></html>"#, 2),
         ("list-style and cursor", r#"<ul style="list-style-image:url(http://evil.example/li.png);cursor:url(http://evil.example/c.cur),auto"><li>x</li></ul>"#, 2),
         ("cross-fade", r#"<div style="background:cross-fade(url(http://evil.example/a.png), url(http://evil.example/b.png), 50%)">x</div>"#, 2),
+        ("custom property string", r#"<div style='--u:"http://evil.example/v.png";background-image:image-set(var(--u) 1x);font-family:"Arial"'>x</div>"#, 1),
+        ("image() string", r#"<div style="background-image:image('https://evil.example/img.png')">x</div>"#, 1),
         ("comment split", r#"<style>p{background:url(http://evil.example/c1.png)/**/}</style><style>/*</style><img src=http://evil.example/c2.png>*/</style>"#, 2),
     ];
     for (case, html, blocked) in cases {
@@ -379,4 +381,26 @@ fn broken_charsets_and_garbage_still_render() {
         assert_safe(body_of(&r.document), "garbage");
         assert!(r.document.starts_with("<!DOCTYPE html>"));
     }
+}
+
+#[test]
+fn ordinary_styles_and_strings_are_kept() {
+    let r = check(
+        r#"<style>p{font-family:"Helvetica Neue",Arial;color:#333}@media (max-width:600px){p{margin:0}}</style><p style='content:"hello";padding:4px'>x</p>"#,
+        0,
+        "plain styles",
+    );
+    let html = r.html.expect("html");
+    assert!(
+        html.contains(r#"font-family:"Helvetica Neue",Arial"#),
+        "{html}"
+    );
+    assert!(
+        html.contains("@media (max-width:600px){p{margin:0}}"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"content:&quot;hello&quot;;padding:4px"#),
+        "{html}"
+    );
 }

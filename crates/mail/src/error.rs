@@ -170,6 +170,15 @@ pub enum Error {
     /// A message could not be composed.
     #[error("cannot compose the message")]
     Compose(#[source] std::io::Error),
+
+    // The reader.
+    /// The server no longer has the message the cache knows (moved or deleted elsewhere,
+    /// or its folder was reset); the next sync drops it from the cache.
+    #[error("cannot open message {uid} in {folder}: the server no longer has it")]
+    MessageGone { folder: String, uid: u32 },
+    /// A message has no attachment at this index.
+    #[error("cannot save attachment {index}: the message has {count} attachments")]
+    NoAttachment { index: usize, count: usize },
 }
 
 impl Error {

@@ -14,6 +14,9 @@
 //! server; [`journal`] records every local change (move, flag, draft) with the cache
 //! update and replays it when the server is reachable; [`drafts`] composes replies.
 //!
+//! Reading: [`reader`] turns a raw message into what the reading pane shows (sanitized
+//! HTML for a script-less frame, remote content blocked or loaded by the core).
+//!
 //! Running: [`service::MailService`] keeps an account live for the app (IDLE on INBOX,
 //! one queue for syncs and moves, one connection for bodies the user is waiting for).
 
@@ -28,6 +31,7 @@ pub mod imap;
 pub mod journal;
 pub mod message;
 pub mod query;
+pub mod reader;
 mod search;
 mod segment;
 pub mod service;

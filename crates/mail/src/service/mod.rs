@@ -37,7 +37,7 @@ use crate::journal::ReplayReport;
 use crate::sort::{ApplyOptions, ApplyReport, SortEvent};
 use crate::store::CacheAccess;
 use crate::sync::{SyncEvent, SyncOptions, SyncReport};
-use crate::types::Uid;
+use crate::types::{MessageId, Uid};
 
 /// What the service reports while it works, for the app's progress and status line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +83,16 @@ struct BodyRequest {
     reply: oneshot::Sender<Result<usize>>,
 }
 
+/// What the reader connection is asked for.
+enum ReaderRequest {
+    Bodies(BodyRequest),
+    /// The whole source of one message (the reading pane opening it).
+    Source {
+        id: MessageId,
+        reply: oneshot::Sender<Result<Vec<u8>>>,
+    },
+}
+
 /// What every task of one service shares.
 #[derive(Clone)]
 struct Shared {
@@ -122,7 +132,7 @@ impl std::fmt::Display for Task {
 /// A running account; see the module documentation.
 pub struct MailService {
     queue: mpsc::UnboundedSender<Job>,
-    reader: mpsc::UnboundedSender<BodyRequest>,
+    reader: mpsc::UnboundedSender<ReaderRequest>,
     shared: Shared,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -201,11 +211,28 @@ impl MailService {
     pub async fn fetch_bodies(&self, folder: &str, uids: &[Uid]) -> Result<usize> {
         let (reply, answer) = oneshot::channel();
         self.reader
-            .send(BodyRequest {
+            .send(ReaderRequest::Bodies(BodyRequest {
                 folder: folder.to_owned(),
                 uids: uids.to_vec(),
                 reply,
-            })
+            }))
+            .map_err(|_| Error::Cancelled)?;
+        answer.await.map_err(|_| Error::Cancelled)?
+    }
+
+    /// The whole raw source of cached message `id`, for the reading pane (see
+    /// [`crate::reader::render`]). Served from the cache when the message was opened
+    /// before, so it reads offline; otherwise fetched on the reader's connection with
+    /// `BODY.PEEK[]` (the message is *not* marked read on the server; marking it read is
+    /// a separate journalled change) and kept in the cache with its body text.
+    ///
+    /// Errors: [`Error::NoMessage`] when the cache has no such message,
+    /// [`Error::MessageGone`] when the server no longer has it, and the connection's
+    /// errors when it is neither cached nor reachable.
+    pub async fn message_source(&self, id: MessageId) -> Result<Vec<u8>> {
+        let (reply, answer) = oneshot::channel();
+        self.reader
+            .send(ReaderRequest::Source { id, reply })
             .map_err(|_| Error::Cancelled)?;
         answer.await.map_err(|_| Error::Cancelled)?
     }

@@ -5,16 +5,17 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
-use super::{BodyRequest, Job, ServiceEvent, Shared, Task};
+use super::{BodyRequest, Job, ReaderRequest, ServiceEvent, Shared, Task};
 use crate::error::{Error, Result};
 use crate::imap::{Connection, IdleOutcome};
 use crate::journal::replay;
 use crate::sort::apply_sort_plan;
 use crate::store::{MailboxState, Store};
 use crate::sync::{
-    error_chain, fetch_bodies_of, or_cancel, pause, sync_account, sync_folder, Retries, SyncEvent,
+    error_chain, fetch_bodies_of, fetch_source_of, or_cancel, pause, sync_account, sync_folder,
+    Retries, SyncEvent,
 };
-use crate::types::MailboxRole;
+use crate::types::{MailboxRole, MessageId};
 
 const INBOX: &str = "INBOX";
 
@@ -224,11 +225,11 @@ async fn cancel_with(from: CancellationToken, to: CancellationToken) {
     to.cancel();
 }
 
-/// The reader: bodies the user waits for, on a connection of its own.
+/// The reader: bodies and sources the user waits for, on a connection of its own.
 pub(super) async fn run_reader(
     shared: Shared,
     mut store: Store,
-    mut requests: UnboundedReceiver<BodyRequest>,
+    mut requests: UnboundedReceiver<ReaderRequest>,
 ) {
     let mut conn = None;
     loop {
@@ -240,20 +241,54 @@ pub(super) async fn run_reader(
                 None => break,
             },
         };
-        let mut result = fetch(&shared, &mut conn, &mut store, &request).await;
         // The kept connection may have been closed by the server while unused (servers
         // log out idle clients after 30 minutes): one more try on a new one.
-        if matches!(&result, Err(e) if e.is_transient()) {
-            conn = None;
-            result = fetch(&shared, &mut conn, &mut store, &request).await;
+        match request {
+            ReaderRequest::Bodies(request) => {
+                let mut result = fetch(&shared, &mut conn, &mut store, &request).await;
+                if retry_on_new(&mut conn, &result) {
+                    result = fetch(&shared, &mut conn, &mut store, &request).await;
+                }
+                drop_if_failed(&mut conn, &result);
+                let _ = request.reply.send(result);
+            }
+            ReaderRequest::Source { id, reply } => {
+                // Opened before: the cache has it, online or not.
+                let result = match store.raw_message(id) {
+                    Ok(Some(raw)) => Ok(raw),
+                    Ok(None) => {
+                        let mut result = source(&shared, &mut conn, &mut store, id).await;
+                        if retry_on_new(&mut conn, &result) {
+                            result = source(&shared, &mut conn, &mut store, id).await;
+                        }
+                        drop_if_failed(&mut conn, &result);
+                        result
+                    }
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(result);
+            }
         }
-        if result.is_err() {
-            conn = None;
-        }
-        let _ = request.reply.send(result);
     }
     if let Some(conn) = conn {
         conn.logout().await;
+    }
+}
+
+/// True (and the kept connection dropped) when `result` failed in a way a new
+/// connection may not.
+fn retry_on_new<T>(conn: &mut Option<Connection>, result: &Result<T>) -> bool {
+    let transient = matches!(result, Err(e) if e.is_transient());
+    if transient {
+        *conn = None;
+    }
+    transient
+}
+
+/// Drops the kept connection after a failure, since its state is then unknown.
+fn drop_if_failed<T>(conn: &mut Option<Connection>, result: &Result<T>) {
+    if result.is_err() {
+        *conn = None;
     }
 }
 
@@ -269,6 +304,16 @@ async fn fetch(
         fetch_bodies_of(conn, store, &request.folder, &request.uids),
     )
     .await
+}
+
+async fn source(
+    shared: &Shared,
+    slot: &mut Option<Connection>,
+    store: &mut Store,
+    id: MessageId,
+) -> Result<Vec<u8>> {
+    let conn = connect(slot, shared).await?;
+    or_cancel(&shared.cancel, fetch_source_of(conn, store, id)).await
 }
 
 /// The watcher: IDLE on INBOX, waking the queue on each change, for as long as the

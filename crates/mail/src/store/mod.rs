@@ -15,6 +15,7 @@
 mod access;
 mod index;
 mod key;
+mod raw;
 mod read;
 pub(crate) mod schema;
 #[cfg(test)]

@@ -20,6 +20,9 @@
 //! - `sort_plans`, `sort_plan_items`, `sort_chunks`: stored sort plans and the journalled
 //!   state of their execution (see `crate::sort`).
 //! - `journal`: local changes waiting for the server (see `crate::journal`).
+//! - `raw_messages`: the full source of messages opened in the reader (see `crate::reader`).
+//! - `remote_content_senders`: lower-case sender addresses whose remote content the user
+//!   chose to always load.
 
 use rusqlite::Connection;
 
@@ -167,6 +170,20 @@ INSERT INTO fts(fts, rank) VALUES('hashsize', 16777216);
     // applying the chunk is refused. NULL on chunks split before this column existed.
     r#"
 ALTER TABLE sort_chunks ADD COLUMN uidvalidity INTEGER;
+"#,
+    // The reader: the raw source of each opened message, so it opens again offline (gone
+    // with its message row), and the senders whose remote content always loads.
+    r#"
+CREATE TABLE raw_messages (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    fetched    INTEGER NOT NULL,
+    raw        BLOB NOT NULL
+);
+
+CREATE TABLE remote_content_senders (
+    addr    TEXT PRIMARY KEY,
+    allowed INTEGER NOT NULL
+);
 "#,
 ];
 

@@ -19,7 +19,7 @@ use crate::error::{Context, Error, Result};
 use crate::imap::{uid_set, Connection, Fetched};
 use crate::message::{parse_headers, parse_message};
 use crate::store::{BodyUpdate, FlagUpdate, MailboxState, NewMessage, Store};
-use crate::types::{MailboxId, MailboxRole, Uid};
+use crate::types::{MailboxId, MailboxRole, MessageId, Uid};
 
 /// Reads the sync needs that the cache's public API does not offer as such.
 impl Store {
@@ -337,6 +337,39 @@ pub async fn fetch_bodies_of(
     let updates = body_updates(conn.fetch_bodies(uids).await?);
     tracing::debug!(folder = name, set = %uid_set(uids), n = updates.len(), "fetched bodies on open");
     store.set_bodies(mailbox, &updates)
+}
+
+/// Fetches the whole source of cached message `id` with `BODY.PEEK[]` (it stays unread on
+/// the server) and keeps it in the cache with its body text, so it opens again offline.
+pub async fn fetch_source_of(
+    conn: &mut Connection,
+    store: &mut Store,
+    id: MessageId,
+) -> Result<Vec<u8>> {
+    let detail = store.message(id)?.ok_or(Error::NoMessage(id.0))?;
+    let (name, uid) = (detail.summary.mailbox_name, detail.summary.uid);
+    let gone = || Error::MessageGone {
+        folder: name.clone(),
+        uid: uid.get(),
+    };
+    let state = store.mailbox_state(detail.summary.mailbox)?;
+    if !select_unchanged(conn, state, &name).await? {
+        return Err(gone());
+    }
+    let fetched = conn.fetch_bodies(&[uid]).await?;
+    let Some(raw) = fetched
+        .iter()
+        .find(|f| f.uid == Some(uid))
+        .and_then(|f| f.body.clone())
+    else {
+        return Err(gone());
+    };
+    store.set_bodies(detail.summary.mailbox, &body_updates(fetched))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    store.set_raw_message(id, &raw, now)?;
+    Ok(raw)
 }
 
 /// Selects `name` (it may not be the selected folder any more) and tells whether its

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 pub use backoff::{pause, Backoff, Retries};
-pub use folder::fetch_bodies_of;
+pub use folder::{fetch_bodies_of, fetch_source_of};
 pub use plan::{plan_sync, CachedMailbox, ExpungePlan, FlagPlan, SyncPlan};
 
 use crate::account::Account;

@@ -12,6 +12,7 @@ mod index;
 mod ingest;
 mod journal;
 mod malformed;
+mod reader;
 mod remote;
 mod search;
 mod service;

@@ -191,3 +191,32 @@ mod tests {
         assert_eq!(v["next_offset"], 1);
     }
 }
+
+/// A sender's class as reports show it: `kind` (machine or person), whether a person
+/// set it, and `why`; `kind` is null for an address not decided yet.
+pub fn sender_class(r: Option<&mailcall_mail::SenderRecord>) -> Value {
+    match r {
+        Some(r) => json!({
+            "kind": r.kind,
+            "overridden": r.overridden.is_some(),
+            "why": r.why,
+        }),
+        None => json!({ "kind": null, "overridden": false, "why": [] }),
+    }
+}
+
+/// Sender counts with each address's class (domains have none).
+pub fn counts_with_class(
+    rows: &[mailcall_mail::SenderCount],
+    classes: &std::collections::BTreeMap<String, mailcall_mail::SenderRecord>,
+) -> Vec<Value> {
+    rows.iter()
+        .map(|c| {
+            let mut v = json!({ "key": c.key, "count": c.count });
+            if let Some(r) = classes.get(&c.key) {
+                v["class"] = sender_class(Some(r));
+            }
+            v
+        })
+        .collect()
+}

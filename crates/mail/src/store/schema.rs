@@ -20,6 +20,8 @@
 //! - `sort_plans`, `sort_plan_items`, `sort_chunks`: stored sort plans and the journalled
 //!   state of their execution (see `crate::sort`).
 //! - `journal`: local changes waiting for the server (see `crate::journal`).
+//! - `senders`, `sender_progress`: each sender's class (machine or person), why, and a
+//!   person's override; `messages.automated` follows it (see `crate::senders`).
 
 use rusqlite::Connection;
 
@@ -167,6 +169,27 @@ INSERT INTO fts(fts, rank) VALUES('hashsize', 16777216);
     // applying the chunk is refused. NULL on chunks split before this column existed.
     r#"
 ALTER TABLE sort_chunks ADD COLUMN uidvalidity INTEGER;
+"#,
+    // Machines vs people per sender, from the mailbox's own evidence (see `crate::senders`).
+    // `messages.automated` becomes the effective class (headers, then the sender's class
+    // or a person's override); the header verdict moves to `header_automated` so the
+    // sender's class can change without losing it. `sender_progress` holds the highest
+    // message id already classified, so each run looks at new rows only.
+    r#"
+ALTER TABLE messages ADD COLUMN header_automated INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET header_automated = automated;
+CREATE TABLE senders (
+    addr       TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    override   TEXT,
+    why_json   TEXT NOT NULL DEFAULT '[]',
+    messages   INTEGER NOT NULL DEFAULT 0,
+    written_to INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE sender_progress (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    last_message INTEGER NOT NULL
+);
 "#,
 ];
 

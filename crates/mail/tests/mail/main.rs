@@ -14,6 +14,7 @@ mod journal;
 mod malformed;
 mod remote;
 mod search;
+mod senders;
 mod service;
 mod sort;
 mod store;

@@ -117,7 +117,12 @@ pub fn print_record(r: &SenderRecord) {
     } else {
         String::new()
     };
-    println!("{}: {}{by}, {} messages", r.address, r.kind.as_str(), r.messages);
+    println!(
+        "{}: {}{by}, {} messages",
+        r.address,
+        r.kind.as_str(),
+        r.messages
+    );
     for w in &r.why {
         println!("  - {}", w.text);
     }

@@ -50,11 +50,11 @@ pub use journal::{
 };
 pub use message::{full_text, parse_headers, parse_message, MessageMeta, ParsedMessage};
 pub use query::{parse as parse_query, Query, QueryError, SearchOrder};
-pub use service::{MailService, ServiceEvent, Task};
 pub use senders::{
     classify_sender, ClassifyReport, Evidence, Mark, Reason, ReasonCode, SenderClass, SenderKind,
     SenderRecord,
 };
+pub use service::{MailService, ServiceEvent, Task};
 pub use sort::{
     apply_sort_plan, plan_sort, ApplyOptions, ApplyReport, PlanState, PlannedMove, Rule, RuleSet,
     SortEvent, SortPlan, SortProgress, UidSet,

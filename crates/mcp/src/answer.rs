@@ -172,26 +172,6 @@ pub fn day(name: &'static str, text: &str) -> Result<i64> {
     Ok((era * 146_097 + doe - 719_468) * 86_400)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_round_trip() {
-        let t = day("d", "2025-03-31").expect("date");
-        assert_eq!(iso_date(t), "2025-03-31T00:00:00Z");
-        assert_eq!(iso_date(0), "1970-01-01T00:00:00Z");
-        assert!(day("d", "2025-13-01").is_err());
-    }
-
-    #[test]
-    fn slices_stop_on_char_boundaries() {
-        let v = slice("héllo wörld", 0, 2);
-        assert_eq!(v["untrusted_text"], "h");
-        assert_eq!(v["next_offset"], 1);
-    }
-}
-
 /// A sender's class as reports show it: `kind` (machine or person), whether a person
 /// set it, and `why`; `kind` is null for an address not decided yet.
 pub fn sender_class(r: Option<&mailcall_mail::SenderRecord>) -> Value {
@@ -219,4 +199,24 @@ pub fn counts_with_class(
             v
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        let t = day("d", "2025-03-31").expect("date");
+        assert_eq!(iso_date(t), "2025-03-31T00:00:00Z");
+        assert_eq!(iso_date(0), "1970-01-01T00:00:00Z");
+        assert!(day("d", "2025-13-01").is_err());
+    }
+
+    #[test]
+    fn slices_stop_on_char_boundaries() {
+        let v = slice("héllo wörld", 0, 2);
+        assert_eq!(v["untrusted_text"], "h");
+        assert_eq!(v["next_offset"], 1);
+    }
 }

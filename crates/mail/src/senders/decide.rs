@@ -132,7 +132,10 @@ pub fn classify_sender(e: &Evidence) -> SenderClass {
     if e.threads_with_me > 0 {
         why.push(reason(
             ConversationWithMe,
-            format!("{} of their threads hold a message of mine", e.threads_with_me),
+            format!(
+                "{} of their threads hold a message of mine",
+                e.threads_with_me
+            ),
         ));
     }
     if e.answered > 0 {
@@ -190,7 +193,10 @@ pub fn classify_sender(e: &Evidence) -> SenderClass {
         }
     }
     let (code, text) = if e.messages <= 1 {
-        (WritesOnce, "wrote once, with no automation headers".to_owned())
+        (
+            WritesOnce,
+            "wrote once, with no automation headers".to_owned(),
+        )
     } else if e.replies * 10 >= e.window && e.window > 0 {
         (
             WritesReplies,

@@ -340,12 +340,7 @@ fn decide_and_store(tx: &Transaction<'_>, addr: &str, me: &[String]) -> Result<O
         "INSERT INTO senders(addr, kind, why_json, messages) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT(addr) DO UPDATE SET kind = excluded.kind, why_json = excluded.why_json, \
          messages = excluded.messages",
-        params![
-            addr,
-            class.kind.as_str(),
-            why,
-            evidence.messages as i64
-        ],
+        params![addr, class.kind.as_str(), why, evidence.messages as i64],
     )
     .context("store a sender class")?;
     // New rows of a known sender already follow its class (see the insert); rows need
@@ -382,7 +377,9 @@ fn rewrite_rows(tx: &Transaction<'_>, addr: &str) -> Result<u64> {
 /// The evidence about `addr` in the cache (see [`Evidence`]).
 fn gather(tx: &Transaction<'_>, addr: &str, me: &[String]) -> Result<Evidence> {
     let messages: u64 = tx
-        .prepare_cached("SELECT count(*) FROM messages INDEXED BY messages_from WHERE from_addr = ?1")
+        .prepare_cached(
+            "SELECT count(*) FROM messages INDEXED BY messages_from WHERE from_addr = ?1",
+        )
         .and_then(|mut s| s.query_row([addr], |r| count_at(r, 0)))
         .context("count a sender's messages")?;
     let written_to: u64 = tx
@@ -420,7 +417,8 @@ fn gather(tx: &Transaction<'_>, addr: &str, me: &[String]) -> Result<Evidence> {
             let in_reply_to: String = r.get(4).context("read a sender's messages")?;
             e.window += 1;
             dates.push(r.get::<_, i64>(1).context("read a sender's messages")?);
-            e.header_automated += u64::from(r.get::<_, bool>(2).context("read a sender's messages")?);
+            e.header_automated +=
+                u64::from(r.get::<_, bool>(2).context("read a sender's messages")?);
             e.answered += u64::from(flags & 2 != 0);
             e.replies += u64::from(!in_reply_to.trim().is_empty());
             threads.insert(r.get::<_, i64>(5).context("read a sender's messages")?);
@@ -432,9 +430,8 @@ fn gather(tx: &Transaction<'_>, addr: &str, me: &[String]) -> Result<Evidence> {
     e.interval_cv = interval_cv(&dates);
     if !me.is_empty() {
         let list = vec!["?"; me.len()].join(", ");
-        let sql = format!(
-            "SELECT 1 FROM messages WHERE thread_id = ? AND from_addr IN ({list}) LIMIT 1"
-        );
+        let sql =
+            format!("SELECT 1 FROM messages WHERE thread_id = ? AND from_addr IN ({list}) LIMIT 1");
         let mut stmt = tx.prepare_cached(&sql).context("look for my messages")?;
         for t in threads {
             let mut values = vec![Value::Integer(t)];

@@ -66,10 +66,10 @@ async fn machines_without_headers_and_waiting_for_reply_match_the_truth() {
     );
 
     let share = store.automation_share(Period::default()).expect("share");
-    let got = share.automated_ratio();
+    let got_share = share.automated_ratio();
     assert!(
-        (got - true_share).abs() <= 0.02,
-        "automated share {got:.4}, truth {true_share:.4} (headers alone {header_share:.4})"
+        (got_share - true_share).abs() <= 0.02,
+        "automated share {got_share:.4}, truth {true_share:.4} (headers alone {header_share:.4})"
     );
     assert_eq!(count(&store, "is:automated"), share.automated);
     assert_eq!(count(&store, "is:human"), share.human);
@@ -85,6 +85,12 @@ async fn machines_without_headers_and_waiting_for_reply_match_the_truth() {
     let hits = got.intersection(&want).count() as f64;
     let precision = hits / got.len().max(1) as f64;
     let recall = hits / want.len().max(1) as f64;
+    println!(
+        "automated share {got_share:.4} (truth {true_share:.4}, headers alone {header_share:.4}); \
+         waiting: precision {precision:.3}, recall {recall:.3} ({} found, {} true)",
+        got.len(),
+        want.len()
+    );
     assert!(
         precision >= 0.95 && recall >= 0.95,
         "waiting for reply: precision {precision:.3}, recall {recall:.3} ({} found, {} true)",
@@ -148,7 +154,11 @@ async fn a_person_can_override_a_sender_either_way() {
 
     // A machine marked a person: its mail counts as human.
     let zabbix = "zabbix@ops.corp.example";
-    let n = store.sender(zabbix).expect("sender").expect("zabbix").messages;
+    let n = store
+        .sender(zabbix)
+        .expect("sender")
+        .expect("zabbix")
+        .messages;
     let r = store
         .mark_sender(zabbix, Mark::Person, &[ME])
         .expect("mark");

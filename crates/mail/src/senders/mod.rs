@@ -283,7 +283,10 @@ fn classify_new(tx: &Transaction<'_>, me: &[String]) -> Result<ClassifyReport> {
     }
     {
         let mut stmt = tx
-            .prepare_cached("SELECT DISTINCT from_addr FROM messages WHERE thread_id = ?1")
+            .prepare_cached(
+                "SELECT DISTINCT from_addr FROM messages INDEXED BY messages_thread \
+                 WHERE thread_id = ?1",
+            )
             .context("read thread senders")?;
         for t in &my_threads {
             let rows = stmt
@@ -430,8 +433,11 @@ fn gather(tx: &Transaction<'_>, addr: &str, me: &[String]) -> Result<Evidence> {
     e.interval_cv = interval_cv(&dates);
     if !me.is_empty() {
         let list = vec!["?"; me.len()].join(", ");
-        let sql =
-            format!("SELECT 1 FROM messages WHERE thread_id = ? AND from_addr IN ({list}) LIMIT 1");
+        // By the thread index: probing by my address instead would walk all my mail.
+        let sql = format!(
+            "SELECT 1 FROM messages INDEXED BY messages_thread \
+             WHERE thread_id = ? AND from_addr IN ({list}) LIMIT 1"
+        );
         let mut stmt = tx.prepare_cached(&sql).context("look for my messages")?;
         for t in threads {
             let mut values = vec![Value::Integer(t)];

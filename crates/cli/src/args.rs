@@ -80,8 +80,12 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
-    /// Who sends the most mail.
+    /// Who sends the most mail, each address as machine or person; `senders mark`,
+    /// `senders show` and `senders list` for the classes themselves.
+    #[command(args_conflicts_with_subcommands = true)]
     Senders {
+        #[command(subcommand)]
+        action: Option<Box<crate::senders::SendersCommand>>,
         /// `30d`, `12m`, `2025`, or `YYYY-MM-DD..YYYY-MM-DD`; everything when left out.
         #[arg(long)]
         period: Option<String>,

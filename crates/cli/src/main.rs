@@ -15,6 +15,7 @@ mod draft;
 mod mcp;
 mod output;
 mod read;
+mod senders;
 mod sort;
 mod sync;
 
@@ -97,6 +98,9 @@ async fn run(cli: &Cli, out: &Output) -> anyhow::Result<()> {
         }
         Command::Replay => change::run_replay(&config_path, cli.account.as_deref(), out).await,
         Command::Draft(cmd) => draft::run(cmd, &config_path, cli.account.as_deref(), out).await,
+        Command::Senders {
+            action: Some(cmd), ..
+        } => senders::run(cmd, &config_path, cli.account.as_deref(), out).await,
         other => read::run(other, &config_path, cli.account.as_deref(), out).await,
     }
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use mailcall_mail::{
-    Connection, Keyring, MessageId, MessageSummary, Page, Period, SearchOrder, SenderKey, Store,
+    Connection, Keyring, MessageId, MessageSummary, Page, Period, SearchOrder, SenderKey,
+    SenderRecord, Store,
 };
 use serde::Serialize;
 
@@ -76,9 +77,34 @@ pub async fn run(
                 end: until.as_deref().map(crate::dates::day).transpose()?,
             };
             let rows = store.waiting_for_reply(&me, period, *limit)?;
-            out.show(&rows, |ms| ms.iter().for_each(print_summary))
+            let addrs: Vec<&str> = rows.iter().map(|m| m.from.addr.as_str()).collect();
+            let classes = store.sender_classes(&addrs)?;
+            /// A waiting message and its sender's class.
+            #[derive(Serialize)]
+            struct Waiting<'a> {
+                #[serde(flatten)]
+                message: &'a MessageSummary,
+                sender: Option<&'a SenderRecord>,
+            }
+            let rows: Vec<Waiting<'_>> = rows
+                .iter()
+                .map(|m| Waiting {
+                    message: m,
+                    sender: classes.get(&m.from.addr),
+                })
+                .collect();
+            out.show(&rows, |ms| {
+                for w in ms {
+                    print_summary(w.message);
+                    if let Some(r) = w.sender {
+                        println!("{:>9}{}: {}", "", r.kind.as_str(), why_line(r));
+                    }
+                }
+            })
         }
-        Command::Senders { period, by, limit } => {
+        Command::Senders {
+            period, by, limit, ..
+        } => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -91,18 +117,47 @@ pub async fn run(
                 SenderBy::Address => SenderKey::Address,
                 SenderBy::Domain => SenderKey::Domain,
             };
+            /// A sender count with the address's class (domains have none).
+            #[derive(Serialize)]
+            struct Top {
+                #[serde(flatten)]
+                count: mailcall_mail::SenderCount,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                class: Option<SenderRecord>,
+            }
             #[derive(Serialize)]
             struct Senders {
-                top: Vec<mailcall_mail::SenderCount>,
+                top: Vec<Top>,
                 automation: mailcall_mail::AutomationShare,
             }
+            let counts = store.top_senders(key, &me, period, *limit)?;
+            let keys: Vec<&str> = counts.iter().map(|c| c.key.as_str()).collect();
+            let mut classes = match key {
+                SenderKey::Address => store.sender_classes(&keys)?,
+                SenderKey::Domain => Default::default(),
+            };
             let s = Senders {
-                top: store.top_senders(key, &me, period, *limit)?,
+                top: counts
+                    .into_iter()
+                    .map(|c| {
+                        let class = classes.remove(&c.key);
+                        Top { count: c, class }
+                    })
+                    .collect(),
                 automation: store.automation_share(period)?,
             };
             out.show(&s, |s| {
-                for c in &s.top {
-                    println!("{:>7}  {}", c.count, c.key);
+                for t in &s.top {
+                    match &t.class {
+                        Some(r) => println!(
+                            "{:>7}  {:<40} {:<8} {}",
+                            t.count.count,
+                            t.count.key,
+                            r.kind.as_str(),
+                            why_line(r)
+                        ),
+                        None => println!("{:>7}  {}", t.count.count, t.count.key),
+                    }
                 }
                 println!(
                     "automated {} / human {}",
@@ -134,6 +189,12 @@ pub async fn run(
         | Command::Call(_)
         | Command::Mcp(_) => anyhow::bail!("not a read command"),
     }
+}
+
+/// The reasons of a class on one line.
+fn why_line(r: &SenderRecord) -> String {
+    let texts: Vec<&str> = r.why.iter().map(|w| w.text.as_str()).collect();
+    texts.join("; ")
 }
 
 fn paging(p: &PageArgs) -> (u64, u32) {

@@ -15,7 +15,10 @@
 //! deleted (the UID lists stay, so UIDs do not change), the OS page cache dropped when
 //! `/proc/sys/vm/drop_caches` is writable, Dovecot started again.
 //!
-//! Run with `cargo bench -p mailcall-mail --bench sync`.
+//! Run with `cargo bench -p mailcall-mail --bench sync`. With
+//! `MAILCALL_BENCH_CLASSIFY_ONLY=1` the mailbox also has header-less machines and
+//! one-off people, and the bench compares warm full syncs with the sender
+//! classification on and off (`SyncOptions::classify_senders`), nothing else.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -132,7 +135,8 @@ fn child(kind: &str) -> Result<()> {
         .enable_all()
         .build()?;
     let mut run = match kind {
-        "sync" | "bodies" => rt.block_on(sync_child(&target, kind == "bodies"))?,
+        "sync" | "bodies" => rt.block_on(sync_child(&target, kind == "bodies", true))?,
+        "sync-unclassified" => rt.block_on(sync_child(&target, false, false))?,
         "plain" => rt.block_on(plain_child(&target, false))?,
         "plain-same" => rt.block_on(plain_child(&target, true))?,
         "sort" => rt.block_on(sort_child(&target))?,
@@ -146,11 +150,12 @@ fn child(kind: &str) -> Result<()> {
     Ok(())
 }
 
-async fn sync_child(target: &Target, bodies: bool) -> Result<Run> {
+async fn sync_child(target: &Target, bodies: bool, classify_senders: bool) -> Result<Run> {
     let account = target.account();
     let mut store = Store::open(&target.cache, None)?;
     let opts = SyncOptions {
         bodies,
+        classify_senders,
         ..SyncOptions::default()
     };
     let cancel = CancellationToken::new();
@@ -475,8 +480,11 @@ fn main() -> Result<()> {
         .tempdir()?;
     let mut lab = DovecotLab::builder().user(USER, PASSWORD).build()?;
     let start = Instant::now();
+    // The sender classification alone, on a mailbox with header-less machines.
+    let classify_only = std::env::var_os("MAILCALL_BENCH_CLASSIFY_ONLY").is_some();
     let manifest = Fixture::new(SEED)
         .messages(n)
+        .unmarked_senders(classify_only)
         .write_maildir_with_manifest(&lab.maildir(USER), &work.path().join("manifest.json"))?;
     let written = start.elapsed();
     lab.fix_ownership()?;
@@ -507,6 +515,33 @@ fn main() -> Result<()> {
             first.fetched,
             manifest.messages
         );
+    }
+
+    if classify_only {
+        println!("sender classification: warm full syncs with it on and off");
+        let (mut on, mut off) = (Vec::new(), Vec::new());
+        for kind in [
+            "sync",
+            "sync-unclassified",
+            "sync-unclassified",
+            "sync",
+            "sync",
+            "sync-unclassified",
+        ] {
+            let cache = bench.new_cache();
+            let run = bench.run(kind, &cache, &format!("{kind}, warm"))?;
+            if kind == "sync" {
+                on.push(run.secs);
+            } else {
+                off.push(run.secs);
+            }
+        }
+        let (on, off) = (median(on), median(off));
+        println!(
+            "  median: classified {on:.2} s / unclassified {off:.2} s = {:.3}",
+            on / off
+        );
+        return Ok(());
     }
 
     if std::env::var_os("MAILCALL_BENCH_SORT_ONLY").is_some() {

@@ -4,7 +4,8 @@
 //! The cache side: [`message`] parses raw mail; [`store::Store`] is the SQLite cache
 //! (optionally SQLCipher-encrypted) that the sync fills in batches keyed by
 //! (mailbox, uid); [`query`] is the search language, run by [`Store::search`];
-//! threads, "waiting for my reply" and sender analytics are reads on the same cache.
+//! threads, "waiting for my reply" and sender analytics are reads on the same cache;
+//! [`senders`] decides which senders are machines and which are people.
 //!
 //! The remote side: [`account`] is the TOML configuration, [`credentials`] the OS
 //! keyring, [`imap`] the verified IMAP connection, and [`sync`] fills the cache from it
@@ -34,6 +35,7 @@ pub mod query;
 pub mod reader;
 mod search;
 mod segment;
+pub mod senders;
 pub mod service;
 pub mod sort;
 pub mod store;
@@ -56,6 +58,10 @@ pub use journal::{
 };
 pub use message::{full_text, parse_headers, parse_message, MessageMeta, ParsedMessage};
 pub use query::{parse as parse_query, Query, QueryError, SearchOrder};
+pub use senders::{
+    classify_sender, ClassifyReport, Evidence, Mark, Reason, ReasonCode, SenderClass, SenderKind,
+    SenderRecord,
+};
 pub use service::{MailService, ServiceEvent, Task};
 pub use sort::{
     apply_sort_plan, plan_sort, ApplyOptions, ApplyReport, PlanState, PlannedMove, Rule, RuleSet,

@@ -172,6 +172,35 @@ pub fn day(name: &'static str, text: &str) -> Result<i64> {
     Ok((era * 146_097 + doe - 719_468) * 86_400)
 }
 
+/// A sender's class as reports show it: `kind` (machine or person), whether a person
+/// set it, and `why`; `kind` is null for an address not decided yet.
+pub fn sender_class(r: Option<&mailcall_mail::SenderRecord>) -> Value {
+    match r {
+        Some(r) => json!({
+            "kind": r.kind,
+            "overridden": r.overridden.is_some(),
+            "why": r.why,
+        }),
+        None => json!({ "kind": null, "overridden": false, "why": [] }),
+    }
+}
+
+/// Sender counts with each address's class (domains have none).
+pub fn counts_with_class(
+    rows: &[mailcall_mail::SenderCount],
+    classes: &std::collections::BTreeMap<String, mailcall_mail::SenderRecord>,
+) -> Vec<Value> {
+    rows.iter()
+        .map(|c| {
+            let mut v = json!({ "key": c.key, "count": c.count });
+            if let Some(r) = classes.get(&c.key) {
+                v["class"] = sender_class(Some(r));
+            }
+            v
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -271,3 +271,29 @@ pub struct PlanIdArgs {
     /// The `plan_id` a dry run (sort_plan or plan_auto_archive) returned.
     pub plan_id: String,
 }
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SenderArgs {
+    /// The sender's email address.
+    pub address: String,
+}
+
+/// What the user says a sender is.
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderMark {
+    Person,
+    Machine,
+    /// Forget the override; the evidence decides again.
+    Auto,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkSenderArgs {
+    /// The sender's email address.
+    pub address: String,
+    /// person, machine, or auto to let the evidence decide again.
+    pub mark: SenderMark,
+}

@@ -21,6 +21,7 @@ mod change;
 pub mod error;
 mod read;
 mod remote;
+mod senders;
 pub mod server;
 mod sort;
 pub mod transport;
@@ -69,6 +70,7 @@ impl Bridge {
         tools.merge(Bridge::remote_router());
         tools.merge(Bridge::change_router());
         tools.merge(Bridge::sort_router());
+        tools.merge(Bridge::senders_router());
         Bridge { cache, tools }
     }
 

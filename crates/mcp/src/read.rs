@@ -117,23 +117,34 @@ impl Bridge {
             let period = period(a.since.as_deref(), a.until.as_deref())?;
             let limit = a.limit.unwrap_or(50).clamp(1, answer::MAX_PAGE);
             let me = self.me();
-            let rows = self
+            let (rows, classes) = self
                 .cache
                 .run(move |s| {
                     let me: Vec<&str> = me.iter().map(String::as_str).collect();
-                    Ok(s.waiting_for_reply(&me, period, limit)?)
+                    let rows = s.waiting_for_reply(&me, period, limit)?;
+                    let addrs: Vec<&str> = rows.iter().map(|m| m.from.addr.as_str()).collect();
+                    let classes = s.sender_classes(&addrs)?;
+                    Ok((rows, classes))
                 })
                 .await?;
+            let messages: Vec<Value> = rows
+                .iter()
+                .map(|m| {
+                    let mut v = answer::summary(m);
+                    v["sender"] = answer::sender_class(classes.get(&m.from.addr));
+                    v
+                })
+                .collect();
             Ok(answer::untrusted(json!({
                 "count": rows.len(),
-                "messages": rows.iter().map(answer::summary).collect::<Vec<_>>(),
+                "messages": messages,
             })))
         };
         finish(run.await)
     }
 
     #[tool(
-        description = "Who sends me the most mail (by address or domain) in a period, plus the share of automated mail (lists, bulk, no-reply) versus mail from people.",
+        description = "Who sends me the most mail (by address or domain) in a period, each address with its class (machine or person) and why, plus the share of automated mail versus mail from people (senders judged by headers and by the mailbox's own evidence).",
         annotations(read_only_hint = true)
     )]
     async fn top_senders(&self, Parameters(a): Parameters<SendersArgs>) -> ToolResult {
@@ -145,18 +156,22 @@ impl Bridge {
                 SenderBy::Domain => SenderKey::Domain,
             };
             let me = self.me();
-            let (top, share) = self
+            let (top, classes, share) = self
                 .cache
                 .run(move |s| {
                     let me: Vec<&str> = me.iter().map(String::as_str).collect();
-                    Ok((
-                        s.top_senders(key, &me, period, limit)?,
-                        s.automation_share(period)?,
-                    ))
+                    let top = s.top_senders(key, &me, period, limit)?;
+                    let keys: Vec<&str> = top.iter().map(|c| c.key.as_str()).collect();
+                    let classes = match key {
+                        SenderKey::Address => s.sender_classes(&keys)?,
+                        SenderKey::Domain => Default::default(),
+                    };
+                    Ok((top, classes, s.automation_share(period)?))
                 })
                 .await?;
+            let senders = answer::counts_with_class(&top, &classes);
             Ok(answer::untrusted(json!({
-                "senders": top,
+                "senders": senders,
                 "automated": share.automated,
                 "human": share.human,
                 "automated_ratio": share.automated_ratio(),
@@ -166,7 +181,7 @@ impl Bridge {
     }
 
     #[tool(
-        description = "Senders whose mail I never open (none of their messages read): candidates for auto-archive rules (plan_auto_archive).",
+        description = "Senders whose mail I never open (none of their messages read), each with its class (machine or person) and why: candidates for auto-archive rules (plan_auto_archive).",
         annotations(read_only_hint = true)
     )]
     async fn never_opened_senders(&self, Parameters(a): Parameters<NeverOpenedArgs>) -> ToolResult {
@@ -174,14 +189,19 @@ impl Bridge {
             let period = period(a.since.as_deref(), a.until.as_deref())?;
             let min = a.min_messages.unwrap_or(3).max(1);
             let me = self.me();
-            let rows = self
+            let (rows, classes) = self
                 .cache
                 .run(move |s| {
                     let me: Vec<&str> = me.iter().map(String::as_str).collect();
-                    Ok(s.never_opened(&me, period, min)?)
+                    let rows = s.never_opened(&me, period, min)?;
+                    let keys: Vec<&str> = rows.iter().map(|c| c.key.as_str()).collect();
+                    let classes = s.sender_classes(&keys)?;
+                    Ok((rows, classes))
                 })
                 .await?;
-            Ok(answer::untrusted(json!({ "senders": rows })))
+            Ok(answer::untrusted(
+                json!({ "senders": answer::counts_with_class(&rows, &classes) }),
+            ))
         };
         finish(run.await)
     }
@@ -289,7 +309,7 @@ impl Bridge {
         })))
     }
 
-    fn me(&self) -> Vec<String> {
+    pub(crate) fn me(&self) -> Vec<String> {
         let a = self.cache.account();
         let mut me: Vec<String> = a.addresses.clone();
         if me.is_empty() && a.user.contains('@') {

@@ -196,6 +196,15 @@ impl Queue {
                 .await
             }
             .await;
+            let result = result.and_then(|report| {
+                crate::sync::classify_after(
+                    &mut self.store,
+                    &self.shared.account,
+                    &self.shared.opts,
+                    &report,
+                )?;
+                Ok(report)
+            });
             match self.keep_if_ok(result) {
                 Ok(report) => {
                     self.shared

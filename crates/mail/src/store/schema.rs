@@ -23,6 +23,8 @@
 //! - `raw_messages`: the full source of messages opened in the reader (see `crate::reader`).
 //! - `remote_content_senders`: lower-case sender addresses whose remote content the user
 //!   chose to always load.
+//! - `senders`, `sender_progress`: each sender's class (machine or person), why, and a
+//!   person's override; `messages.automated` follows it (see `crate::senders`).
 
 use rusqlite::Connection;
 
@@ -183,6 +185,27 @@ CREATE TABLE raw_messages (
 CREATE TABLE remote_content_senders (
     addr    TEXT PRIMARY KEY,
     allowed INTEGER NOT NULL
+);
+"#,
+    // Machines vs people per sender, from the mailbox's own evidence (see `crate::senders`).
+    // `messages.automated` becomes the effective class (headers, then the sender's class
+    // or a person's override); the header verdict moves to `header_automated` so the
+    // sender's class can change without losing it. `sender_progress` holds the highest
+    // message id already classified, so each run looks at new rows only.
+    r#"
+ALTER TABLE messages ADD COLUMN header_automated INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET header_automated = automated;
+CREATE TABLE senders (
+    addr       TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    override   TEXT,
+    why_json   TEXT NOT NULL DEFAULT '[]',
+    messages   INTEGER NOT NULL DEFAULT 0,
+    written_to INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE sender_progress (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    last_message INTEGER NOT NULL
 );
 "#,
 ];

@@ -402,12 +402,18 @@ fn insert(
     let sort_key = free_sort_key(tx, date, mailbox, uid)?;
     let to_json = serde_json::to_string(&meta.to).unwrap_or_else(|_| "[]".to_owned());
     let cc_json = serde_json::to_string(&meta.cc).unwrap_or_else(|_| "[]".to_owned());
+    // `automated` is the effective class: a known sender's class or a person's override
+    // when there is one (one primary-key probe), else the header verdict; a sender's
+    // first messages follow its class once `crate::senders` has decided it.
     tx.prepare_cached(
         "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, date, internal_date, size, \
          message_id, synthetic_id, in_reply_to, refs, subject, from_name, from_addr, from_domain, \
-         to_json, cc_json, list_id, automated, has_attachment, has_body, thread_id, sort_key) \
+         to_json, cc_json, list_id, automated, has_attachment, has_body, thread_id, sort_key, \
+         header_automated) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-         ?19, ?20, ?21, ?22, ?23, ?24)",
+         ?19, coalesce((SELECT CASE WHEN override = 'person' THEN 0 \
+             WHEN coalesce(override, kind) = 'machine' THEN 1 END \
+             FROM senders WHERE addr = ?15), ?20), ?21, ?22, ?23, ?24, ?20)",
     )
     .and_then(|mut s| {
         s.execute(params![

@@ -55,6 +55,9 @@ pub struct SyncOptions {
     pub idle_period: std::time::Duration,
     /// How often a watcher looks at INBOX on a server without IDLE.
     pub poll_period: std::time::Duration,
+    /// Decide machine or person again for the senders of each folder's new mail (see
+    /// `crate::senders`); off only to measure what it costs.
+    pub classify_senders: bool,
 }
 
 impl Default for SyncOptions {
@@ -68,6 +71,7 @@ impl Default for SyncOptions {
             backoff: Backoff::default(),
             idle_period: IDLE_PERIOD,
             poll_period: std::time::Duration::from_secs(5 * 60),
+            classify_senders: true,
         }
     }
 }
@@ -195,6 +199,20 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
+/// Decides the senders of what a folder sync stored, when it stored anything.
+pub(crate) fn classify_after(
+    store: &mut Store,
+    account: &Account,
+    opts: &SyncOptions,
+    report: &FolderReport,
+) -> Result<()> {
+    if opts.classify_senders && report.inserted > 0 {
+        let r = store.classify_senders(&account.my_addresses())?;
+        tracing::debug!(folder = %report.folder, ?r, "senders classified");
+    }
+    Ok(())
+}
+
 /// One connection's worth of work: every folder, then bodies.
 async fn sync_once(
     conn: &mut Connection,
@@ -228,6 +246,7 @@ async fn sync_once(
             of,
         });
         let r = sync_folder(conn, store, name, *role, opts, progress, cancel).await?;
+        classify_after(store, account, opts, &r)?;
         progress(SyncEvent::FolderDone { report: r.clone() });
         report.merge(r);
     }

@@ -15,6 +15,7 @@ mod malformed;
 mod reader;
 mod remote;
 mod search;
+mod senders;
 mod service;
 mod sort;
 mod store;

@@ -94,7 +94,10 @@ impl FolderRoles {
                 if name.eq_ignore_ascii_case("INBOX") {
                     return (name.clone(), Some(MailboxRole::Inbox));
                 }
-                let configured = overrides.iter().find(|(_, n)| *n == Some(name.as_str()));
+                // A configured name may be in either spelling (see `mailbox_name`).
+                let configured = overrides.iter().find(|(_, n)| {
+                    n.is_some_and(|n| n == name || crate::mailbox_name::from_user(n) == *name)
+                });
                 let role = match (configured, server_role) {
                     (Some((role, _)), _) => Some(*role),
                     // The server's role stands unless the user gave it to another folder.

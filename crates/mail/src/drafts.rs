@@ -211,7 +211,7 @@ impl Store {
     /// The folder drafts go to: the configured one, else the one with the `\Drafts` role.
     pub fn drafts_folder(&self, configured: Option<&str>) -> Result<String> {
         if let Some(name) = configured {
-            return Ok(name.to_owned());
+            return self.mailbox_name(name);
         }
         self.conn
             .query_row(

@@ -167,6 +167,9 @@ pub enum Error {
     /// A draft needs a folder with the special use `\Drafts` (or a configured one).
     #[error("no drafts folder is known; sync once, or set folders.drafts in the account")]
     NoDraftsFolder,
+    /// A folder name that cannot be created, renamed to or deleted.
+    #[error("cannot use folder name {name:?}: {reason}")]
+    InvalidFolderName { name: String, reason: String },
     /// A message could not be composed.
     #[error("cannot compose the message")]
     Compose(#[source] std::io::Error),

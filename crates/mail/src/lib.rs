@@ -8,7 +8,8 @@
 //! [`senders`] decides which senders are machines and which are people.
 //!
 //! The remote side: [`account`] is the TOML configuration, [`credentials`] the OS
-//! keyring, [`imap`] the verified IMAP connection, and [`sync`] fills the cache from it
+//! keyring, [`imap`] the verified IMAP connection (mailbox names decoded from modified
+//! UTF-7 at its edge, see [`mailbox_name`]), and [`sync`] fills the cache from it
 //! (plans from the pure [`sync::plan_sync`], resumable batches, IDLE).
 //!
 //! Changes: [`sort`] plans moves by rules over the cache and applies stored plans on the
@@ -28,8 +29,10 @@ pub mod credentials;
 mod digest;
 pub mod drafts;
 pub mod error;
+pub mod folders;
 pub mod imap;
 pub mod journal;
+pub mod mailbox_name;
 pub mod message;
 pub mod query;
 pub mod reader;
@@ -52,10 +55,12 @@ pub use certificate::{
 pub use credentials::{Keyring, Password};
 pub use drafts::{compose_reply, reply_headers, reply_subject, Author, ReplyHeaders};
 pub use error::{Error, Result};
+pub use folders::{create_folder, delete_folder, rename_folder};
 pub use imap::{check_login, probe_certificate, Capabilities, Connection, ListedFolder, Selected};
 pub use journal::{
     replay, ChangeKind, EntryState, JournalEntry, ReplayNote, ReplayOutcome, ReplayReport,
 };
+pub use mailbox_name::InvalidName;
 pub use message::{full_text, parse_headers, parse_message, MessageMeta, ParsedMessage};
 pub use query::{parse as parse_query, Query, QueryError, SearchOrder};
 pub use senders::{

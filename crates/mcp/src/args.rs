@@ -12,7 +12,8 @@ pub struct NoArgs {}
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListMessagesArgs {
-    /// Folder name exactly as list_folders shows it, e.g. "INBOX".
+    /// Folder name as list_folders shows it, e.g. "INBOX" or "Personal.Família" (the
+    /// server's modified UTF-7 spelling, "Personal.Fam&AO0-lia", works too).
     pub folder: String,
     /// `next_cursor` from the previous page; leave out for the first page.
     pub cursor: Option<String>,
@@ -178,7 +179,7 @@ pub struct FlagArgs {
 pub struct MoveArgs {
     /// Up to 50 message ids.
     pub message_ids: Vec<i64>,
-    /// Target folder name as list_folders shows it.
+    /// Target folder name as list_folders shows it (or in modified UTF-7).
     pub folder: String,
 }
 

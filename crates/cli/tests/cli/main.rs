@@ -7,6 +7,7 @@
 
 mod call;
 mod encrypted;
+mod folder_names;
 mod sort;
 mod trust;
 mod watch;

@@ -24,6 +24,9 @@ pub struct Capabilities {
     pub moves: bool,
     /// RFC 4315.
     pub uidplus: bool,
+    /// RFC 6855: mailbox names may be UTF-8 once enabled.
+    #[serde(default)]
+    pub utf8_accept: bool,
 }
 
 impl Capabilities {
@@ -44,6 +47,7 @@ impl Capabilities {
                 "SPECIAL-USE" => c.special_use = true,
                 "MOVE" => c.moves = true,
                 "UIDPLUS" => c.uidplus = true,
+                "UTF8=ACCEPT" => c.utf8_accept = true,
                 _ => {}
             }
         }
@@ -59,6 +63,7 @@ mod tests {
     fn qresync_implies_condstore_and_case_is_ignored() {
         let c = Capabilities::from_atoms(["IMAP4rev1", "qresync", "Idle", "STARTTLS"]);
         assert!(c.qresync && c.condstore && c.idle && c.starttls);
-        assert!(!c.special_use && !c.login_disabled);
+        assert!(!c.special_use && !c.login_disabled && !c.utf8_accept);
+        assert!(Capabilities::from_atoms(["utf8=accept"]).utf8_accept);
     }
 }

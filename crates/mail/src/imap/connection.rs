@@ -12,6 +12,9 @@
 //!   [`Error::Timeout`] rather than a hang.
 //! - With QRESYNC announced it is enabled right after login (RFC 7162 §3.2.3), which
 //!   also enables CONDSTORE.
+//! - Mailbox names cross this API decoded (UTF-8). They are spelt in modified UTF-7 on
+//!   the wire unless the server confirmed `ENABLE UTF8=ACCEPT` in an untagged ENABLED
+//!   response (RFC 6855 §3); announcing the capability alone changes nothing.
 
 use std::time::Duration;
 
@@ -25,6 +28,7 @@ use super::transport::{self, Transport};
 use crate::account::{Account, Security};
 use crate::credentials::Password;
 use crate::error::{Error, Result};
+use crate::mailbox_name::ServerNames;
 use crate::types::MailboxRole;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -34,7 +38,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(120);
 /// A folder as LIST (with RFC 6154 SPECIAL-USE attributes) shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListedFolder {
-    /// As the server spells it (modified UTF-7 on servers without UTF8=ACCEPT).
+    /// Decoded (UTF-8), as people read it; see [`crate::mailbox_name`].
     pub name: String,
     pub delimiter: Option<String>,
     pub role: Option<MailboxRole>,
@@ -48,6 +52,7 @@ pub struct Connection {
     pub(crate) session: Session<Transport>,
     caps: Capabilities,
     host: String,
+    names: ServerNames,
 }
 
 pub(crate) fn imap_err(action: &str) -> impl FnOnce(async_imap::error::Error) -> Error + '_ {
@@ -238,11 +243,15 @@ impl Connection {
             session,
             caps: Capabilities::default(),
             host: host.to_owned(),
+            names: ServerNames::default(),
         };
         conn.refresh_capabilities().await?;
         if conn.caps.qresync {
             conn.exchange("enable QRESYNC", "ENABLE QRESYNC", |_| {})
                 .await?;
+        }
+        if conn.caps.utf8_accept {
+            conn.enable_utf8().await?;
         }
         tracing::debug!(host, caps = ?conn.caps, "logged in");
         Ok(conn)
@@ -254,6 +263,33 @@ impl Connection {
 
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// True when the server enabled UTF8=ACCEPT for this session, so mailbox names go
+    /// over the wire in UTF-8 rather than modified UTF-7.
+    pub fn utf8_names(&self) -> bool {
+        self.names.utf8
+    }
+
+    /// The spelling of `name` (decoded) for a command: quoted, in the session's encoding.
+    pub(crate) fn mailbox_arg(&self, name: &str) -> String {
+        quote(&self.names.to_server(name))
+    }
+
+    /// `ENABLE UTF8=ACCEPT`; names switch to UTF-8 only when the server says ENABLED.
+    async fn enable_utf8(&mut self) -> Result<()> {
+        let mut enabled = false;
+        self.exchange("enable UTF8=ACCEPT", "ENABLE UTF8=ACCEPT", |r| {
+            if let Response::Capabilities(caps) = r {
+                enabled |= caps.iter().any(|c| {
+                    matches!(c, async_imap::imap_proto::Capability::Atom(a)
+                        if a.eq_ignore_ascii_case("UTF8=ACCEPT"))
+                });
+            }
+        })
+        .await?;
+        self.names.utf8 = enabled;
+        Ok(())
     }
 
     async fn refresh_capabilities(&mut self) -> Result<()> {
@@ -341,6 +377,7 @@ impl Connection {
     /// Every folder with its special-use role (RFC 6154; `INBOX` is the inbox).
     pub async fn list_folders(&mut self) -> Result<Vec<ListedFolder>> {
         let mut out = Vec::new();
+        let names = self.names;
         self.exchange("list folders", "LIST \"\" \"*\"", |r| {
             if let Response::MailboxData(async_imap::imap_proto::MailboxDatum::List(l)) = r {
                 let mut role = None;
@@ -365,7 +402,7 @@ impl Connection {
                     role = Some(MailboxRole::Inbox);
                 }
                 out.push(ListedFolder {
-                    name: l.name.to_string(),
+                    name: names.from_server(&l.name),
                     delimiter: l.delimiter.as_ref().map(|d| d.to_string()),
                     role,
                     selectable,

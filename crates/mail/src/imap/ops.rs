@@ -1,4 +1,5 @@
-//! The IMAP commands that change mail on the server: CREATE, UID MOVE (RFC 6851) with the
+//! The IMAP commands that change mail on the server: CREATE, RENAME and DELETE of
+//! folders (RFC 3501 §6.3.3-6.3.5), UID MOVE (RFC 6851) with the
 //! COPY + `\Deleted` + `UID EXPUNGE` fallback (RFC 4315 UIDPLUS), UID STORE, APPEND
 //! (RFC 3501 §6.3.11) with APPENDUID, and the searches that reconcile after a crash
 //! (which UIDs still exist, which UID a Message-ID has).
@@ -134,7 +135,11 @@ impl Connection {
             }
             let action = format!("create folder {name}");
             let result = self
-                .exchange(&action, &format!("CREATE {}", quote(name)), |_| {})
+                .exchange(
+                    &action,
+                    &format!("CREATE {}", self.mailbox_arg(name)),
+                    |_| {},
+                )
                 .await;
             if let Err(e) = result {
                 // Someone else may have created it meanwhile; only then is this fine.
@@ -149,6 +154,27 @@ impl Connection {
         Ok(created)
     }
 
+    /// Creates folder `name` (decoded); an existing one is an [`Error::Imap`] NO.
+    pub async fn create_folder(&mut self, name: &str) -> Result<()> {
+        let command = format!("CREATE {}", self.mailbox_arg(name));
+        self.exchange(&format!("create folder {name}"), &command, |_| {})
+            .await
+    }
+
+    /// Renames folder `from` to `to` (decoded); the server renames its subfolders too.
+    pub async fn rename_folder(&mut self, from: &str, to: &str) -> Result<()> {
+        let command = format!("RENAME {} {}", self.mailbox_arg(from), self.mailbox_arg(to));
+        self.exchange(&format!("rename folder {from} to {to}"), &command, |_| {})
+            .await
+    }
+
+    /// Deletes folder `name` (decoded) with the mail in it.
+    pub async fn delete_folder(&mut self, name: &str) -> Result<()> {
+        let command = format!("DELETE {}", self.mailbox_arg(name));
+        self.exchange(&format!("delete folder {name}"), &command, |_| {})
+            .await
+    }
+
     /// Moves the messages of `set` from the selected mailbox to `target`: `UID MOVE`
     /// when offered, else `UID COPY` + `\Deleted` + `UID EXPUNGE`. UIDs that do not
     /// exist are skipped by the server.
@@ -160,7 +186,10 @@ impl Connection {
         let action = format!("move messages to {target}");
         if caps.moves {
             let code = self
-                .exchange_uid_code(&action, &format!("UID MOVE {set} {}", quote(target)))
+                .exchange_uid_code(
+                    &action,
+                    &format!("UID MOVE {set} {}", self.mailbox_arg(target)),
+                )
                 .await?;
             return Ok(match code {
                 Some(UidCode::Copy(c)) => Some(c),
@@ -174,7 +203,10 @@ impl Connection {
             });
         }
         let code = self
-            .exchange_uid_code(&action, &format!("UID COPY {set} {}", quote(target)))
+            .exchange_uid_code(
+                &action,
+                &format!("UID COPY {set} {}", self.mailbox_arg(target)),
+            )
             .await?;
         self.delete_uids(set).await?;
         Ok(match code {
@@ -282,7 +314,7 @@ impl Connection {
         let action = format!("append a message to {mailbox}");
         let command = format!(
             "APPEND {} ({}) {{{}}}",
-            quote(mailbox),
+            self.mailbox_arg(mailbox),
             flags.join(" "),
             raw.len()
         );

@@ -12,7 +12,7 @@ use std::ops::RangeInclusive;
 
 use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode};
 
-use super::connection::{quote, Connection};
+use super::connection::Connection;
 use super::fetch::Fetched;
 use crate::error::Result;
 use crate::store::{FlagUpdate, MailboxState};
@@ -45,22 +45,18 @@ impl Selected {
 }
 
 impl Connection {
-    /// Selects `name` read-write, asking for what `cached` allows.
+    /// Selects `name` (decoded) read-write, asking for what `cached` allows.
     pub async fn select(&mut self, name: &str, cached: &MailboxState) -> Result<Selected> {
         let caps = self.capabilities();
         let qresync_params = match (caps.qresync, cached.uidvalidity, cached.highestmodseq) {
             (true, Some(v), Some(m)) => Some((v, m)),
             _ => None,
         };
+        let arg = self.mailbox_arg(name);
         let command = match (qresync_params, caps.condstore) {
-            (Some((v, m)), _) => format!(
-                "SELECT {} (QRESYNC ({} {}))",
-                quote(name),
-                v.0.get(),
-                m.0.get()
-            ),
-            (None, true) => format!("SELECT {} (CONDSTORE)", quote(name)),
-            (None, false) => format!("SELECT {}", quote(name)),
+            (Some((v, m)), _) => format!("SELECT {} (QRESYNC ({} {}))", arg, v.0.get(), m.0.get()),
+            (None, true) => format!("SELECT {arg} (CONDSTORE)"),
+            (None, false) => format!("SELECT {arg}"),
         };
         let mut sel = Selected {
             name: name.to_owned(),

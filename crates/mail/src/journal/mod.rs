@@ -228,6 +228,9 @@ impl Store {
         target: &str,
         now: i64,
     ) -> Result<JournalEntry> {
+        // Either spelling of the target names the same folder (see `mailbox_name`).
+        let target = self.mailbox_name(target)?;
+        let target = target.as_str();
         let tx = self.conn.transaction().context("begin a local move")?;
         let (_, source, uid, message_id, _, _) = locate(&tx, message)?;
         if source == target {
@@ -317,6 +320,8 @@ impl Store {
         now: i64,
     ) -> Result<JournalEntry> {
         let parsed = crate::message::parse_message(raw);
+        let mailbox = self.mailbox_name(mailbox)?;
+        let mailbox = mailbox.as_str();
         let tx = self.conn.transaction().context("begin a local append")?;
         let mailbox_id = mailbox_row(&tx, mailbox)?;
         let mut names: Vec<String> = Vec::new();

@@ -187,13 +187,19 @@ fn term_sql(t: &Term, params: &mut Vec<Value>) -> String {
             }
         },
         Term::Folder(name) => {
-            // One mailbox, by name before role: an equality lets the planner walk the
-            // (mailbox_id, sort_key) index in order.
+            // One mailbox, by name as typed, then by its decoded spelling (a modified
+            // UTF-7 name such as `Fam&AO0-lia`), then by role: an equality lets the
+            // planner walk the (mailbox_id, sort_key) index in order.
+            let decoded = crate::mailbox_name::from_user(name);
             params.push(Value::Text(name.clone()));
+            params.push(Value::Text(decoded.clone()));
             params.push(Value::Text(name.to_lowercase()));
             params.push(Value::Text(name.clone()));
-            "m.mailbox_id = (SELECT id FROM mailboxes WHERE name = ? COLLATE NOCASE OR role = ? \
-             ORDER BY name = ? COLLATE NOCASE DESC, id LIMIT 1)"
+            params.push(Value::Text(decoded));
+            "m.mailbox_id = (SELECT id FROM mailboxes \
+             WHERE name = ? COLLATE NOCASE OR name = ? COLLATE NOCASE OR role = ? \
+             ORDER BY CASE WHEN name = ? COLLATE NOCASE THEN 0 \
+             WHEN name = ? COLLATE NOCASE THEN 1 ELSE 2 END, id LIMIT 1)"
                 .to_owned()
         }
         Term::List(part) => {

@@ -142,7 +142,9 @@ pub fn plan_sort(rules: &RuleSet, store: &Store, now: i64) -> Result<SortPlan> {
             None => ("messages m", format!("({})", c.sql)),
         };
         params.extend(c.params.iter().cloned());
-        params.push(Value::Text(rule.to.clone()));
+        // The target in either spelling (see `mailbox_name`), kept decoded in the plan.
+        let target = store.mailbox_name(&rule.to)?;
+        params.push(Value::Text(target.clone()));
         params.push(Value::Integer(i64::from(PROVISIONAL_FLOOR)));
         let sql = format!(
             "SELECT m.id, b.name, m.uid, m.message_id, m.subject, m.from_addr, m.date \
@@ -173,7 +175,7 @@ pub fn plan_sort(rules: &RuleSet, store: &Store, now: i64) -> Result<SortPlan> {
                 source,
                 uid,
                 message_id,
-                target: rule.to.clone(),
+                target: target.clone(),
                 subject,
                 from,
                 date,

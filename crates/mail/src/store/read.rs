@@ -163,14 +163,42 @@ impl Store {
         rows.collect::<Result<_, _>>().context("list mailboxes")
     }
 
-    /// The id of the mailbox called `name`.
+    /// The id of the mailbox called `name`, in either spelling: the decoded name, or the
+    /// modified UTF-7 one a server lists (`Personal.Fam&AO0-lia`). An exact match wins.
     pub fn mailbox_id(&self, name: &str) -> Result<Option<MailboxId>> {
+        let exact = self.mailbox_id_exact(name)?;
+        if exact.is_some() {
+            return Ok(exact);
+        }
+        let decoded = crate::mailbox_name::from_user(name);
+        if decoded == name {
+            return Ok(None);
+        }
+        self.mailbox_id_exact(&decoded)
+    }
+
+    fn mailbox_id_exact(&self, name: &str) -> Result<Option<MailboxId>> {
         self.conn
             .query_row("SELECT id FROM mailboxes WHERE name = ?1", [name], |r| {
                 r.get(0).map(MailboxId)
             })
             .optional()
             .context("find a mailbox")
+    }
+
+    /// The cached (decoded) name of the mailbox a person called `name` in either
+    /// spelling; for a folder the cache does not hold, `name` decoded when it is valid
+    /// modified UTF-7, else as given.
+    pub fn mailbox_name(&self, name: &str) -> Result<String> {
+        match self.mailbox_id(name)? {
+            Some(id) => self
+                .conn
+                .query_row("SELECT name FROM mailboxes WHERE id = ?1", [id.0], |r| {
+                    r.get(0)
+                })
+                .context("find a mailbox"),
+            None => Ok(crate::mailbox_name::from_user(name)),
+        }
     }
 
     /// The sync state saved by [`Store::set_mailbox_state`].

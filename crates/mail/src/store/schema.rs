@@ -25,6 +25,8 @@
 //!   chose to always load.
 //! - `senders`, `sender_progress`: each sender's class (machine or person), why, and a
 //!   person's override; `messages.automated` follows it (see `crate::senders`).
+//!
+//! Mailbox names in every table are decoded UTF-8 (see `crate::mailbox_name`).
 
 use rusqlite::Connection;
 
@@ -208,6 +210,22 @@ CREATE TABLE sender_progress (
     last_message INTEGER NOT NULL
 );
 "#,
+    // Mailbox names were cached as the server spells them (modified UTF-7, RFC 3501
+    // §5.1.3); they are kept decoded since. Names that do not decode stay as they are,
+    // and a decoded name that some other row already holds is left alone rather than
+    // failing the upgrade.
+    r#"
+UPDATE mailboxes SET name = mailcall_decode_mailbox_name(name)
+ WHERE name <> mailcall_decode_mailbox_name(name)
+   AND NOT EXISTS (SELECT 1 FROM mailboxes o
+                    WHERE o.name = mailcall_decode_mailbox_name(mailboxes.name));
+UPDATE sort_plan_items SET source = mailcall_decode_mailbox_name(source),
+                           target = mailcall_decode_mailbox_name(target);
+UPDATE sort_chunks SET source = mailcall_decode_mailbox_name(source),
+                       target = mailcall_decode_mailbox_name(target);
+UPDATE journal SET mailbox = mailcall_decode_mailbox_name(mailbox),
+                   target = mailcall_decode_mailbox_name(target);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -228,6 +246,13 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
+    if current < SCHEMA_VERSION {
+        register_functions(conn).map_err(|source| Error::Migrate {
+            from: current,
+            to: SCHEMA_VERSION,
+            source,
+        })?;
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let to = i as i64 + 1;
         let err = |source| Error::Migrate {
@@ -241,4 +266,90 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit().map_err(err)?;
     }
     Ok(())
+}
+
+/// SQL functions that migrations call: `mailcall_decode_mailbox_name(name)` is the
+/// decoded modified UTF-7 name, or `name` unchanged when it does not decode (or is NULL).
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "mailcall_decode_mailbox_name",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let name: Option<String> = ctx.get(0)?;
+            Ok(name.map(|n: String| match crate::mailbox_name::decode(&n) {
+                Ok(decoded) => decoded,
+                Err(_) => n,
+            }))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// A cache written before names were decoded: every migration up to (not including)
+    /// the one that decodes, and names as the server spelt them.
+    fn old_cache(path: &std::path::Path) {
+        let decoding = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("mailcall_decode_mailbox_name"))
+            .expect("the decoding migration");
+        let conn = Connection::open(path).expect("open");
+        for sql in &MIGRATIONS[..decoding] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.pragma_update(None, "user_version", decoding as i64)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO mailboxes(name, role) VALUES ('INBOX', 'inbox'), \
+               ('Personal.Fam&AO0-lia', NULL), ('R&-D', NULL), ('&ZeVnLIqe-', NULL), \
+               ('broken&name', NULL); \
+             INSERT INTO journal(created, kind, mailbox, uid, target) \
+               VALUES (1, 'move', 'INBOX', 7, 'Entw&APw-rfe'); \
+             INSERT INTO sort_plans(id, created, rules_json) VALUES ('p', 1, '[]'); \
+             INSERT INTO sort_chunks(plan_id, seq, source, target, uids) \
+               VALUES ('p', 0, 'INBOX', 'R&-D', '1:3');",
+        )
+        .expect("old rows");
+    }
+
+    #[test]
+    fn an_old_cache_reads_back_decoded_names() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("old.sqlite");
+        old_cache(&path);
+        let store = Store::open(&path, None).expect("upgrade");
+        let mut names: Vec<String> = store
+            .mailboxes()
+            .expect("mailboxes")
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        names.sort();
+        // A name that is not modified UTF-7 is kept as it was.
+        assert_eq!(
+            names,
+            ["INBOX", "Personal.Família", "R&D", "broken&name", "日本語"]
+        );
+        let journal = store.journal().expect("journal");
+        assert_eq!(journal[0].target.as_deref(), Some("Entwürfe"));
+        let target: String = store
+            .conn
+            .query_row("SELECT target FROM sort_chunks", [], |r| r.get(0))
+            .expect("chunk");
+        assert_eq!(target, "R&D");
+        // Either spelling finds the upgraded folder.
+        assert_eq!(
+            store.mailbox_id("Personal.Fam&AO0-lia").expect("lookup"),
+            store.mailbox_id("Personal.Família").expect("lookup")
+        );
+        drop(store);
+        // Opening again changes nothing.
+        let store = Store::open(&path, None).expect("reopen");
+        assert_eq!(store.mailboxes().expect("mailboxes").len(), 5);
+    }
 }

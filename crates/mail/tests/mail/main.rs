@@ -8,6 +8,7 @@ mod analytics;
 mod connect;
 mod drafts;
 mod encryption;
+mod folder_names;
 mod index;
 mod ingest;
 mod journal;

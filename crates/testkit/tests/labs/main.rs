@@ -4,3 +4,4 @@ mod dovecot;
 mod fixture;
 mod janus;
 mod keyring;
+mod named_folders;

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 
 use crate::call::{CallStatus, Command, RosterMember, RosterPage};
 use crate::error::{Error, Result};
+use crate::error_chain;
 use crate::event::{CallConfig, CallEvent, Leg, Role};
 use crate::media::MediaEngine;
 use crate::state::CallState;
@@ -466,16 +467,4 @@ impl Actor {
             reason: "left".into(),
         });
     }
-}
-
-/// The error and its causes on one line.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }

@@ -24,6 +24,7 @@ mod digest;
 pub mod drafts;
 pub mod error;
 pub mod imap;
+pub mod interrupt;
 pub mod journal;
 pub mod message;
 pub mod query;

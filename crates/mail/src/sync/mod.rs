@@ -184,16 +184,7 @@ pub enum SyncEvent {
 }
 
 /// Renders an error with its causes on one line, for events and logs.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
+pub use mailcall_errors::chain as error_chain;
 
 /// One connection's worth of work: every folder, then bodies.
 async fn sync_once(

@@ -18,8 +18,8 @@ use mailcall_janus::videoroom::{
     VideoRoomEvent, VideoRoomEvents,
 };
 use mailcall_janus::{
-    Endpoint, HandleEvent, Jsep, Session, SessionConfig, SessionEvent, SessionEvents, SessionId,
-    VideoRoomCode,
+    Backoff, Endpoint, HandleEvent, Jsep, Session, SessionConfig, SessionEvent, SessionEvents,
+    SessionId, VideoRoomCode,
 };
 use tokio::sync::mpsc;
 
@@ -189,9 +189,16 @@ impl Actor {
         self.awaiting_offer = false;
         self.state.rejoining();
         let mut last = None;
+        // About a second apart, jittered so a room's clients do not come back in lockstep.
+        let pacing = Backoff {
+            initial: std::time::Duration::from_secs(1),
+            max: std::time::Duration::from_secs(1),
+            factor: 1.0,
+            max_attempts: None,
+        };
         for attempt in 0..self.config.rejoin_attempts.max(1) {
             if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                tokio::time::sleep(pacing.delay(attempt - 1)).await;
             }
             let attached = Publisher::attach(&self.session)
                 .await

@@ -68,7 +68,10 @@ impl Retries {
         }
         let delay = self.delays.next()?;
         self.failures += 1;
-        Some(delay)
+        // backon multiplies in f32; whole microseconds keep 100 ms, 200 ms, ... exact.
+        Some(Duration::from_micros(
+            u64::try_from(delay.as_micros()).unwrap_or(u64::MAX),
+        ))
     }
 
     /// Forgets past failures, after an attempt that made progress.

@@ -4,7 +4,10 @@ SHELL := /bin/bash
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 APP_BIN := $(TARGET_DIR)/debug/mailcall
 export MAILCALL_APP_BIN := $(APP_BIN)
-export MAILCALL_PYTHON ?= $(or $(MAILCALL_VENV),$(HOME)/.cache/mailcall/mcp-venv)/bin/python3
+# The virtualenv `make deps` installs the MCP Python SDK into, and the interpreter the MCP
+# tests run: defined here only.
+export MAILCALL_VENV ?= $(HOME)/.cache/mailcall/mcp-venv
+export MAILCALL_PYTHON := $(MAILCALL_VENV)/bin/python3
 
 .PHONY: deps ui build demo test check fmt clippy ui-check fuzz-check rust-test e2e bindings clean
 

@@ -49,7 +49,8 @@ for dir in ui tests; do
 done
 
 # The official MCP Python SDK drives the MCP server in tests, as a real client would.
-venv="${MAILCALL_VENV:-$HOME/.cache/mailcall/mcp-venv}"
+# The Makefile defines where (`MAILCALL_VENV`); `make deps` passes it on.
+venv="${MAILCALL_VENV:?MAILCALL_VENV is unset: run \`make deps\`}"
 if ! "$venv/bin/python3" -c 'import mcp' 2>/dev/null; then
   echo "deps: installing the MCP Python SDK into $venv"
   python3 -m venv "$venv"

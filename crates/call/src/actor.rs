@@ -18,13 +18,14 @@ use mailcall_janus::videoroom::{
     VideoRoomEvent, VideoRoomEvents,
 };
 use mailcall_janus::{
-    Endpoint, HandleEvent, Jsep, Session, SessionConfig, SessionEvent, SessionEvents, SessionId,
-    VideoRoomCode,
+    Backoff, Endpoint, HandleEvent, Jsep, Session, SessionConfig, SessionEvent, SessionEvents,
+    SessionId, VideoRoomCode,
 };
 use tokio::sync::mpsc;
 
 use crate::call::{CallStatus, Command, RosterMember, RosterPage};
 use crate::error::{Error, Result};
+use crate::error_chain;
 use crate::event::{CallConfig, CallEvent, Leg, Role};
 use crate::media::MediaEngine;
 use crate::state::CallState;
@@ -188,9 +189,16 @@ impl Actor {
         self.awaiting_offer = false;
         self.state.rejoining();
         let mut last = None;
+        // About a second apart, jittered so a room's clients do not come back in lockstep.
+        let pacing = Backoff {
+            initial: std::time::Duration::from_secs(1),
+            max: std::time::Duration::from_secs(1),
+            factor: 1.0,
+            max_attempts: None,
+        };
         for attempt in 0..self.config.rejoin_attempts.max(1) {
             if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                tokio::time::sleep(pacing.delay(attempt - 1)).await;
             }
             let attached = Publisher::attach(&self.session)
                 .await
@@ -466,16 +474,4 @@ impl Actor {
             reason: "left".into(),
         });
     }
-}
-
-/// The error and its causes on one line.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }

@@ -35,7 +35,7 @@ pub struct CallConfig {
     pub create_room: Option<CreateRoom>,
     /// How long changes to the roster are collected before one [`CallEvent::Roster`].
     pub roster_batch: Duration,
-    /// How many times to try rejoining after the session was lost, one second apart.
+    /// How many times to try rejoining after the session was lost, one to two seconds apart.
     pub rejoin_attempts: u32,
     pub request_timeout: Duration,
 }

@@ -17,9 +17,10 @@ pub mod media;
 pub mod preflight;
 pub mod state;
 
-pub use actor::error_chain;
 pub use call::{Call, CallEvents, CallStatus, RosterMember, RosterPage};
 pub use error::{Error, Result};
 pub use event::{CallConfig, CallEvent, Leg, Role};
+/// The error and its causes on one line.
+pub use mailcall_errors::chain as error_chain;
 pub use media::{HeadlessConfig, HeadlessMedia, MediaEngine};
 pub use state::{CallState, Feed, Plan};

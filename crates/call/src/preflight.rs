@@ -21,6 +21,7 @@ use mailcall_janus::{Jsep, RoomId, Session, SessionConfig};
 use mailcall_rtc::{
     IcePolicy, IceServer, MediaSamples, ParticipantConfig, Publisher, PublisherConfig,
 };
+use rtc::stun;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -496,11 +497,12 @@ async fn stun_check(server: &str, bind_ip: Option<IpAddr>) -> Check {
         let socket = tokio::net::UdpSocket::bind(local)
             .await
             .map_err(io("bind a UDP socket"))?;
-        let id: [u8; 12] = rand::random();
-        let mut request = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42];
-        request.extend_from_slice(&id);
+        let request = binding_request().map_err(|e| Error::Invalid {
+            what: "STUN request",
+            value: e.to_string(),
+        })?;
         socket
-            .send_to(&request, target)
+            .send_to(&request.raw, target)
             .await
             .map_err(io("send a STUN request"))?;
         let mut buf = [0u8; 512];
@@ -511,7 +513,7 @@ async fn stun_check(server: &str, bind_ip: Option<IpAddr>) -> Check {
                 after: Duration::from_secs(3),
             })?
             .map_err(io("read the STUN answer"))?;
-        Ok::<_, Error>(mapped_address(&buf[..n], &id))
+        Ok::<_, Error>(mapped_address(&buf[..n], &request))
     };
     match run.await {
         Ok(Some(addr)) => Check::new(name, Verdict::Pass, format!("{server}: mapped {addr}")),
@@ -528,29 +530,27 @@ async fn stun_check(server: &str, bind_ip: Option<IpAddr>) -> Check {
     }
 }
 
-/// XOR-MAPPED-ADDRESS (IPv4) of a Binding success response with transaction `id`.
-fn mapped_address(msg: &[u8], id: &[u8; 12]) -> Option<SocketAddr> {
-    if msg.len() < 20 || msg[0..2] != [0x01, 0x01] || msg[8..20] != id[..] {
+/// A Binding request (RFC 5389) with a random transaction id.
+fn binding_request() -> std::result::Result<stun::message::Message, rtc::shared::error::Error> {
+    let mut request = stun::message::Message::new();
+    request.build(&[
+        Box::new(stun::message::TransactionId::new()),
+        Box::new(stun::message::BINDING_REQUEST),
+    ])?;
+    Ok(request)
+}
+
+/// XOR-MAPPED-ADDRESS of `answer` when it is the Binding success response to `request`.
+fn mapped_address(answer: &[u8], request: &stun::message::Message) -> Option<SocketAddr> {
+    use stun::message::Getter;
+    let mut msg = stun::message::Message::new();
+    msg.unmarshal_binary(answer).ok()?;
+    if msg.typ != stun::message::BINDING_SUCCESS || msg.transaction_id != request.transaction_id {
         return None;
     }
-    let mut at = 20;
-    while at + 4 <= msg.len() {
-        let kind = u16::from_be_bytes([msg[at], msg[at + 1]]);
-        let len = usize::from(u16::from_be_bytes([msg[at + 2], msg[at + 3]]));
-        let value = msg.get(at + 4..at + 4 + len)?;
-        if kind == 0x0020 && len >= 8 && value[1] == 0x01 {
-            let port = u16::from_be_bytes([value[2], value[3]]) ^ 0x2112;
-            let ip = [
-                value[4] ^ 0x21,
-                value[5] ^ 0x12,
-                value[6] ^ 0xA4,
-                value[7] ^ 0x42,
-            ];
-            return Some(SocketAddr::new(IpAddr::from(ip), port));
-        }
-        at += 4 + len.div_ceil(4) * 4;
-    }
-    None
+    let mut mapped = stun::xoraddr::XorMappedAddress::default();
+    mapped.get_from(&msg).ok()?;
+    Some(SocketAddr::new(mapped.ip, mapped.port))
 }
 
 #[cfg(test)]
@@ -586,17 +586,22 @@ a=candidate:4 1 udp 16777215 10.77.1.1 50000 typ relay raddr 10.77.1.2 rport 500
         assert!(candidate_types("v=0\r\n").is_empty());
     }
 
+    /// The answer is encoded here by hand from RFC 5389 §15.2, not with the codec under test.
     #[test]
     fn xor_mapped_address_decodes() {
-        let id = [7u8; 12];
+        let request = binding_request().expect("a request");
+        assert_eq!(&request.raw[..2], [0x00, 0x01], "Binding request type");
+        let id = request.transaction_id.0;
         let mut msg = vec![0x01, 0x01, 0x00, 0x0c, 0x21, 0x12, 0xA4, 0x42];
         msg.extend_from_slice(&id);
         msg.extend_from_slice(&[0x00, 0x20, 0x00, 0x08, 0x00, 0x01]);
         msg.extend_from_slice(&(5000u16 ^ 0x2112).to_be_bytes());
         msg.extend_from_slice(&[10 ^ 0x21, 77 ^ 0x12, 1 ^ 0xA4, 2 ^ 0x42]);
         assert_eq!(
-            mapped_address(&msg, &id),
+            mapped_address(&msg, &request),
             Some("10.77.1.2:5000".parse().expect("an address"))
         );
+        let other = binding_request().expect("a request");
+        assert_eq!(mapped_address(&msg, &other), None, "another transaction");
     }
 }

@@ -2,41 +2,20 @@
 //! `2025` or `2025-01-01..2025-07-01`.
 
 use anyhow::{bail, Context};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use mailcall_mail::Period;
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-/// The date of a day number (inverse of [`days_from_civil`]).
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+/// Unix seconds of midnight UTC on `date`.
+fn midnight(date: Date) -> anyhow::Result<i64> {
+    Ok(date.to_zoned(TimeZone::UTC)?.timestamp().as_second())
 }
 
 /// Midnight UTC of `YYYY-MM-DD`.
 pub fn day(s: &str) -> anyhow::Result<i64> {
-    let parts: Vec<&str> = s.trim().split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        bail!("{s:?} is not a date like 2025-06-30")
-    };
-    let (y, m, d): (i64, i64, i64) = (y.parse()?, m.parse()?, d.parse()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        bail!("{s:?} is not a date like 2025-06-30");
-    }
-    Ok(days_from_civil(y, m, d) * 86_400)
+    let date = Date::strptime("%Y-%m-%d", s.trim())
+        .with_context(|| format!("{s:?} is not a date like 2025-06-30"))?;
+    midnight(date)
 }
 
 /// A period relative to `now`, a year, or an explicit range of days.
@@ -63,11 +42,10 @@ pub fn period(s: &str, now: i64) -> anyhow::Result<Period> {
         });
     }
     if s.len() == 4 {
-        let y: i64 = s.parse().context("a year like 2025")?;
-        return Ok(Period::between(
-            days_from_civil(y, 1, 1) * 86_400,
-            days_from_civil(y + 1, 1, 1) * 86_400,
-        ));
+        let y: i16 = s.parse().context("a year like 2025")?;
+        let start = Date::new(y, 1, 1).context("a year like 2025")?;
+        let end = start.checked_add(jiff::Span::new().years(1))?;
+        return Ok(Period::between(midnight(start)?, midnight(end)?));
     }
     bail!("{s:?} is not a period: use 30d, 12m, 2025 or 2025-01-01..2025-07-01")
 }
@@ -79,8 +57,9 @@ mod tests {
     #[test]
     fn days_round_trip_and_periods_parse() {
         assert_eq!(day("2025-06-30").ok(), Some(1_751_241_600));
-        assert_eq!(civil_from_days(1_751_241_600 / 86_400), (2025, 6, 30));
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(crate::output::date(1_751_241_600), "2025-06-30 00:00");
+        assert_eq!(crate::output::date(0), "1970-01-01 00:00");
+        assert!(day("2025-02-29").is_err());
         let p = period("2025", 0).ok();
         assert_eq!(p.and_then(|p| p.start), Some(1_735_689_600));
         assert_eq!(

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 use mailcall_mcp::server::{run as serve, Options};
-use tokio_util::sync::CancellationToken;
 
 use crate::args::Cli;
 
@@ -28,13 +27,7 @@ pub async fn run(args: &McpArgs, cli: &Cli) -> anyhow::Result<()> {
         http: args.http,
         token_file: args.token_file.clone(),
     };
-    let cancel = CancellationToken::new();
-    let on_signal = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.cancel();
-        }
-    });
+    let cancel = mailcall_mail::interrupt::cancel_on_ctrl_c();
     serve(&options, cancel).await?;
     Ok(())
 }

@@ -125,14 +125,10 @@ fn kind(e: &mailcall_mail::Error) -> &'static str {
 
 /// `2025-06-30 17:00` in UTC, for lists.
 pub fn date(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let (y, m, d) = crate::dates::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60
-    )
+    match jiff::Timestamp::from_second(unix) {
+        Ok(at) => at.strftime("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => format!("@{unix}"),
+    }
 }
 
 /// Cuts `s` to `n` characters with an ellipsis.

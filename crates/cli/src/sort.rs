@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mailcall_mail::{apply_sort_plan, plan_sort, ApplyOptions, Rule, RuleSet, SortEvent, SortPlan};
-use tokio_util::sync::CancellationToken;
 
 use crate::output::{cut, date, Output};
 
@@ -129,13 +128,7 @@ pub async fn run(
             })
         }
         SortCommand::Apply { plan_id, chunk } => {
-            let cancel = CancellationToken::new();
-            let on_signal = cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    on_signal.cancel();
-                }
-            });
+            let cancel = mailcall_mail::interrupt::cancel_on_ctrl_c();
             let bar = ProgressBar::new(0);
             if out.json || !std::io::stderr().is_terminal() {
                 bar.set_draw_target(ProgressDrawTarget::hidden());

@@ -111,13 +111,7 @@ pub async fn run(
         bodies,
         ..SyncOptions::default()
     };
-    let cancel = CancellationToken::new();
-    let on_signal = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.cancel();
-        }
-    });
+    let cancel = mailcall_mail::interrupt::cancel_on_ctrl_c();
     let (bar, mut paint) = painter(out);
     if watch {
         let cache = CacheAccess::of(&account, &Keyring::default(), true).await?;

@@ -12,6 +12,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use mailcall_errors::chain;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, Duration, Instant};
@@ -516,18 +517,6 @@ impl Actor {
         self.keepalive_at = Instant::now() + self.config.keepalive;
         self.backlog.extend(backlog);
     }
-}
-
-/// The error and its sources, for an event a person may read.
-fn chain(error: &Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
 }
 
 async fn next(link: &mut Option<Connection>) -> Option<Result<Received>> {

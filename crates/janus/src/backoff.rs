@@ -1,13 +1,15 @@
-//! The one retry policy of the crate: exponential backoff with jitter, driven by
+//! The one retry policy of the crate: `backon`'s exponential backoff with jitter, driven by
 //! [`Error::is_transient`]. The session's reconnect loop and callers retrying a request use the
 //! same [`Backoff`], so there is no retry loop pasted into individual methods.
 //!
-//! Invariants: delays grow from `initial` by `factor` up to `max`, each with up to ±20 %
-//! jitter so many clients of a restarted server do not reconnect in lockstep. A permanent
-//! error is returned at once.
+//! Invariants: delays grow from `initial` by `factor` up to `max`, each with up to +100 %
+//! jitter (backon's) so many clients of a restarted server do not reconnect in lockstep. A
+//! permanent error is returned at once.
 
 use std::future::Future;
 use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
 
 #[cfg(test)]
 use crate::error::Error;
@@ -35,36 +37,35 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// The schedule of retries (attempts after the first).
+    fn schedule(&self) -> ExponentialBuilder {
+        let builder = ExponentialBuilder::new()
+            .with_min_delay(self.initial)
+            .with_max_delay(self.max)
+            .with_factor(self.factor as f32)
+            .with_jitter();
+        match self.max_attempts {
+            Some(max) => builder.with_max_times(max.saturating_sub(1) as usize),
+            None => builder.without_max_times(),
+        }
+    }
+
     /// The delay before attempt `attempt` (0 = the first retry), jitter included.
     pub fn delay(&self, attempt: u32) -> Duration {
-        let base = self.initial.as_secs_f64() * self.factor.powi(attempt.min(30) as i32);
-        let capped = base.min(self.max.as_secs_f64());
-        let jitter = 0.8 + rand::random::<f64>() * 0.4;
-        Duration::from_secs_f64((capped * jitter).min(self.max.as_secs_f64()))
+        let mut delays = self.schedule().without_max_times().build();
+        delays.nth(attempt as usize).unwrap_or(self.max)
     }
 
     /// Runs `op` until it succeeds, fails permanently, or the attempts run out.
-    pub async fn retry<T, F, Fut>(&self, mut op: F) -> Result<T>
+    pub async fn retry<T, F, Fut>(&self, op: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let mut attempt = 0;
-        loop {
-            match op().await {
-                Ok(value) => return Ok(value),
-                Err(e) if !e.is_transient() => return Err(e),
-                Err(e) => {
-                    if self.max_attempts.is_some_and(|max| attempt + 1 >= max) {
-                        return Err(e);
-                    }
-                    let delay = self.delay(attempt);
-                    tracing::debug!(error = %e, ?delay, attempt, "transient error; retrying");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-            }
-        }
+        op.retry(self.schedule())
+            .when(|e: &crate::error::Error| e.is_transient())
+            .notify(|e, delay| tracing::debug!(error = %e, ?delay, "transient error; retrying"))
+            .await
     }
 }
 
@@ -77,9 +78,12 @@ mod tests {
     #[test]
     fn delays_grow_and_are_capped() {
         let b = Backoff::default();
-        assert!(b.delay(0) <= Duration::from_millis(240));
-        assert!(b.delay(3) >= Duration::from_millis(1280));
-        assert!(b.delay(20) <= b.max);
+        // 200 ms, then doubling, each plus up to 100 % jitter; 10 s at most before jitter.
+        assert!(
+            b.delay(0) >= Duration::from_millis(200) && b.delay(0) < Duration::from_millis(400)
+        );
+        assert!(b.delay(3) >= Duration::from_millis(1600));
+        assert!(b.delay(20) >= b.max && b.delay(20) < 2 * b.max);
     }
 
     #[tokio::test(start_paused = true)]

@@ -15,13 +15,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
 use keyring::Entry;
 
 use crate::error::{Error, Result};
 use crate::store::CacheKey;
 
-/// The pauses before each new try of a call the Secret Service dropped.
-const RETRY_AFTER: [Duration; 2] = [Duration::from_millis(200), Duration::from_secs(1)];
+/// The pauses before each new try of a call the Secret Service dropped: 200 ms, then 1 s.
+const RETRY_AFTER: ExponentialBuilder = ExponentialBuilder::new()
+    .with_min_delay(Duration::from_millis(200))
+    .with_factor(5.0)
+    .with_max_times(2);
 
 /// The keyring service name used by the app and the CLI.
 pub const SERVICE: &str = "mailcall";
@@ -102,28 +106,29 @@ impl Keyring {
         F: Fn(&Entry) -> keyring::Result<T> + Send + Sync + 'static,
     {
         let f = Arc::new(f);
-        let mut pauses = RETRY_AFTER.iter();
-        loop {
-            let outcome = self.call_once(account, item, Arc::clone(&f)).await;
-            if let Ok(Err(keyring::Error::PlatformFailure(e))) = &outcome {
-                if let Some(pause) = pauses.next() {
-                    tracing::debug!(action, error = %e, "the keyring dropped a call; trying again");
-                    tokio::time::sleep(*pause).await;
-                    continue;
+        // Only a call the Secret Service dropped is an `Err` here, so only it is tried again.
+        let attempt = || async {
+            match self.call_once(account, item, Arc::clone(&f)).await {
+                Ok(Err(keyring::Error::PlatformFailure(e))) => {
+                    Err(keyring::Error::PlatformFailure(e))
                 }
-            }
-            // A panic in the call is reported, not tried again.
-            let result = outcome.unwrap_or_else(|join| {
-                Err(keyring::Error::PlatformFailure(Box::new(
+                Ok(result) => Ok(result),
+                // A panic in the call is reported, not tried again.
+                Err(join) => Ok(Err(keyring::Error::PlatformFailure(Box::new(
                     std::io::Error::other(join.to_string()),
-                )))
-            });
-            return result.map_err(|e| Error::Keyring {
-                action,
-                account: account.to_owned(),
-                source: scrub(e),
-            });
-        }
+                )))),
+            }
+        };
+        let result = attempt
+            .retry(RETRY_AFTER)
+            .notify(|e, _| tracing::debug!(action, error = %e, "the keyring dropped a call; trying again"))
+            .await
+            .and_then(|result| result);
+        result.map_err(|e| Error::Keyring {
+            action,
+            account: account.to_owned(),
+            source: scrub(e),
+        })
     }
 
     async fn call_once<T, F>(

@@ -31,6 +31,7 @@ pub mod drafts;
 pub mod error;
 pub mod folders;
 pub mod imap;
+pub mod interrupt;
 pub mod journal;
 pub mod mailbox_name;
 pub mod message;

@@ -127,28 +127,10 @@ pub fn slice(text: &str, offset: u64, max: u32) -> Value {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds.
 pub fn iso_date(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    match jiff::Timestamp::from_second(secs) {
+        Ok(at) => at.to_string(),
+        Err(_) => format!("@{secs}"),
+    }
 }
 
 /// Unix seconds of `YYYY-MM-DD` (UTC midnight).
@@ -157,19 +139,9 @@ pub fn day(name: &'static str, text: &str) -> Result<i64> {
         name,
         reason: format!("{text:?} is not a date like 2025-03-31"),
     };
-    let mut parts = text.trim().splitn(3, '-').map(str::parse::<i64>);
-    let (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad());
-    };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return Err(bad());
-    }
-    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = yy.div_euclid(400);
-    let yoe = yy.rem_euclid(400);
-    let doy = (153 * mm + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Ok((era * 146_097 + doe - 719_468) * 86_400)
+    let date = jiff::civil::Date::strptime("%Y-%m-%d", text.trim()).map_err(|_| bad())?;
+    let midnight = date.to_zoned(jiff::tz::TimeZone::UTC).map_err(|_| bad())?;
+    Ok(midnight.timestamp().as_second())
 }
 
 /// A sender's class as reports show it: `kind` (machine or person), whether a person
@@ -211,6 +183,7 @@ mod tests {
         assert_eq!(iso_date(t), "2025-03-31T00:00:00Z");
         assert_eq!(iso_date(0), "1970-01-01T00:00:00Z");
         assert!(day("d", "2025-13-01").is_err());
+        assert!(day("d", "2025-02-29").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use backon::{BlockingRetryable, ExponentialBuilder};
 use mailcall_mail::{Account, CacheAccess, Connection, Keyring, Store};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -81,20 +82,16 @@ impl Cache {
 }
 
 /// Calls `f` until it succeeds, fails for another reason than a busy cache, or the tries
-/// run out.
-pub fn retry_busy<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
-    let mut tries = 0;
-    loop {
-        match f() {
-            Err(e) if e.is_busy() => {
-                tries += 1;
-                if tries >= BUSY_TRIES {
-                    return Err(Error::Busy);
-                }
-                tracing::debug!(tries, "cache busy; trying again");
-                std::thread::sleep(Duration::from_millis(20 * u64::from(tries)));
-            }
-            other => return other,
-        }
-    }
+/// run out (pauses from 20 ms growing by half each time, about 0.6 s in all).
+pub fn retry_busy<T>(f: impl FnMut() -> Result<T>) -> Result<T> {
+    let pauses = ExponentialBuilder::new()
+        .with_min_delay(Duration::from_millis(20))
+        .with_factor(1.5)
+        .with_max_times(BUSY_TRIES as usize - 1);
+    f.retry(pauses)
+        .sleep(std::thread::sleep)
+        .when(|e: &Error| e.is_busy())
+        .notify(|_, delay| tracing::debug!(?delay, "cache busy; trying again"))
+        .call()
+        .map_err(|e| if e.is_busy() { Error::Busy } else { e })
 }

@@ -90,8 +90,6 @@ impl Error {
 }
 
 /// The error and its causes on one line.
-pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    mailcall_mail::sync::error_chain(e)
-}
+pub use mailcall_mail::sync::error_chain as chain;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 
 use crate::netns::NetNs;
-use crate::process::{in_ci, require_binary, run, Daemon};
+use crate::process::{require_binary, run, Daemon};
 
 const HTTP_PORT: u16 = 8088;
 const WS_PORT: u16 = 8188;
@@ -121,19 +121,11 @@ impl JanusBuilder {
         Ok(lab)
     }
 
-    /// Starts the lab, or returns `None` with a note where it cannot run here (no Janus, no
-    /// `ip`, not root). Under CI that is a failure, as is any other start failure: a broken
-    /// lab must never pass as a skip.
-    pub fn start_or_skip(self) -> Option<JanusLab> {
-        if let Err(why) = JanusLab::available() {
-            assert!(!in_ci(), "the Janus lab cannot run under CI: {why:#}");
-            eprintln!("skipping: the Janus lab cannot run here: {why:#}");
-            return None;
-        }
-        Some(
-            self.start()
-                .unwrap_or_else(|e| panic!("Janus lab did not start: {e:#}")),
-        )
+    /// Starts the lab for a test, panicking with the reason when it cannot start (no Janus,
+    /// no `ip`, not root, or Janus failing): a lab that did not run never passes a test.
+    pub fn start_or_panic(self) -> JanusLab {
+        self.start()
+            .unwrap_or_else(|e| panic!("the Janus lab did not start: {e:#}"))
     }
 }
 
@@ -153,13 +145,6 @@ impl JanusLab {
     /// Starts configuring a lab.
     pub fn builder() -> JanusBuilder {
         JanusBuilder::default()
-    }
-
-    /// Fails with the reason when a lab cannot run here (no Janus, no `ip`, not root).
-    pub fn available() -> Result<()> {
-        require_binary("janus", "janus")?;
-        library_dir()?;
-        NetNs::available()
     }
 
     /// `http://10.77.<k>.1:8088/janus`

@@ -10,11 +10,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-/// True when running under CI (`CI=true`), where a lab that cannot start is a failure.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
 /// Finds `name` on `PATH` or in the sbin folders Debian puts daemons in.
 ///
 /// The error names the Debian package to install, so a missing server is never a silent skip.

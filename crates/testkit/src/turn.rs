@@ -37,12 +37,6 @@ pub struct TurnLab {
 }
 
 impl TurnLab {
-    /// Fails with the reason when the lab cannot run here (no coturn, no `ip`, not root).
-    pub fn available() -> Result<()> {
-        require_binary("turnserver", "coturn")?;
-        NetNs::available()
-    }
-
     /// Starts coturn inside `netns` on its inside address and waits until it answers STUN.
     pub fn start_in(netns: &NetNs) -> Result<Self> {
         let turnserver = require_binary("turnserver", "coturn")?;

@@ -12,7 +12,8 @@ use mailcall_testkit::janus::JanusLab;
 /// Generous: two cores shared with parallel builds.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
-pub fn janus() -> Option<JanusLab> {
+/// Starts the Janus lab; a machine that cannot run it fails the test with the reason.
+pub fn janus() -> JanusLab {
     static INIT: OnceLock<()> = OnceLock::new();
     INIT.get_or_init(|| {
         let _ = tracing_subscriber::fmt()
@@ -20,7 +21,7 @@ pub fn janus() -> Option<JanusLab> {
             .with_test_writer()
             .try_init();
     });
-    JanusLab::builder().start_or_skip()
+    JanusLab::builder().start_or_panic()
 }
 
 pub fn samples() -> Arc<MediaSamples> {

@@ -1,8 +1,7 @@
 //! Integration tests of the call controller against a real Janus 1.1.2 in a network namespace,
 //! with headless webrtc-rs participants as the media.
 //!
-//! Outside CI a machine without the Janus lab skips with a note; under `CI=true` that is a
-//! failure.
+//! A machine that cannot run the Janus lab fails these tests with the reason.
 
 #![allow(clippy::unwrap_used)]
 

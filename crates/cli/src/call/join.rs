@@ -163,10 +163,11 @@ pub async fn run(args: &JoinArgs, out: &Output) -> anyhow::Result<()> {
     let end = tokio::time::sleep(Duration::from_secs(args.duration.unwrap_or(u64::MAX / 4)));
     tokio::pin!(end);
     let mut show_roster = false;
+    let interrupted = mailcall_mail::interrupt::cancel_on_ctrl_c();
     loop {
         tokio::select! {
             _ = &mut end => break,
-            _ = tokio::signal::ctrl_c() => break,
+            () = interrupted.cancelled() => break,
             event = events.recv() => match event {
                 Some(event) => {
                     print_event(out, &event);

@@ -4,16 +4,13 @@
 use std::process::Command;
 
 use mailcall_testkit::janus::JanusLab;
-use mailcall_testkit::process::in_ci;
 use serde_json::Value;
 
 const CLI: &str = env!("CARGO_BIN_EXE_mailcall-cli");
 
 #[test]
 fn loadtest_with_20_participants_passes() {
-    let Some(lab) = JanusLab::builder().start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().start_or_panic();
     let report = json_of(
         Command::new(CLI)
             .args(["--json", "call", "loadtest", "--participants", "20"])
@@ -28,9 +25,7 @@ fn loadtest_with_20_participants_passes() {
 
 #[test]
 fn preflight_warns_about_a_low_open_file_limit() {
-    let Some(lab) = JanusLab::builder().start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().start_or_panic();
     let script = "ulimit -n 256 && exec \"$@\"";
     let report = json_of(
         Command::new("sh")
@@ -78,9 +73,7 @@ fn cli_json(args: &[&str]) -> Value {
 
 #[test]
 fn room_admin_and_token_commands_work_against_janus() {
-    let Some(lab) = JanusLab::builder().start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().start_or_panic();
     let server = lab.http_url();
     let key = lab.admin_key().to_owned();
     let room = ["--server", &server, "--admin-key", &key];
@@ -130,16 +123,12 @@ fn room_admin_and_token_commands_work_against_janus() {
 /// `call preflight` with the TURN lab (coturn in the Janus lab's namespace), run with
 /// `--turn`, `--turn-user` and `--turn-credential` plus `--stun`, returning the JSON report
 /// and whether the command succeeded.
-fn preflight_with_turn(credential: &str) -> Option<(Value, bool)> {
+fn preflight_with_turn(credential: &str) -> (Value, bool) {
     use mailcall_testkit::turn::TurnLab;
 
-    let lab = JanusLab::builder().start_or_skip()?;
-    if let Err(why) = TurnLab::available() {
-        assert!(!in_ci(), "the TURN lab cannot run under CI: {why:#}");
-        eprintln!("skipping: the TURN lab cannot run here: {why:#}");
-        return None;
-    }
-    let turn = TurnLab::start_in(lab.netns()).expect("TURN lab");
+    let lab = JanusLab::builder().start_or_panic();
+    let turn = TurnLab::start_in(lab.netns())
+        .unwrap_or_else(|e| panic!("the TURN lab did not start: {e:#}"));
     let out = Command::new(CLI)
         .args(["--json", "call", "preflight", "--expected-audience", "0"])
         .args(["--server", &lab.http_url(), "--admin-key", lab.admin_key()])
@@ -162,7 +151,7 @@ fn preflight_with_turn(credential: &str) -> Option<(Value, bool)> {
             turn.log_tail()
         )
     });
-    Some((report, out.status.success()))
+    (report, out.status.success())
 }
 
 fn check_named(report: &Value, name: &str) -> Value {
@@ -175,9 +164,7 @@ fn check_named(report: &Value, name: &str) -> Value {
 
 #[test]
 fn preflight_turn_check_passes_through_the_turn_lab() {
-    let Some((report, success)) = preflight_with_turn("mailcall-turn-secret") else {
-        return;
-    };
+    let (report, success) = preflight_with_turn("mailcall-turn-secret");
     assert!(success, "{report}");
     let turn = check_named(&report, "TURN");
     assert_eq!(turn["verdict"], "pass", "{report}");
@@ -200,9 +187,7 @@ fn preflight_turn_check_passes_through_the_turn_lab() {
 
 #[test]
 fn preflight_turn_check_fails_with_a_wrong_credential() {
-    let Some((report, success)) = preflight_with_turn("not-the-secret") else {
-        return;
-    };
+    let (report, success) = preflight_with_turn("not-the-secret");
     assert!(
         !success,
         "a wrong TURN credential must fail the pre-flight: {report}"

@@ -25,9 +25,7 @@ pub async fn each_transport(
     builder: JanusBuilder,
     mut flow: impl AsyncFnMut(&JanusLab, Via, &Session, &mut SessionEvents),
 ) {
-    let Some(lab) = builder.start_or_skip() else {
-        return;
-    };
+    let lab = builder.start_or_panic();
     for via in BOTH {
         let (session, mut events) = connect(&lab, via).await;
         flow(&lab, via, &session, &mut events).await;

@@ -266,9 +266,7 @@ async fn a_full_room_refuses_the_second_publisher_with_432() {
 #[tokio::test]
 async fn rooms_with_signed_tokens_need_a_room_token() {
     let hmac = "signing-secret";
-    let Some(lab) = JanusLab::builder().token_auth_secret(hmac).start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().token_auth_secret(hmac).start_or_panic();
     let expiry = expiry_in(Duration::from_secs(600));
     for via in BOTH {
         let token = core_token(hmac, expiry, &[PLUGIN]);

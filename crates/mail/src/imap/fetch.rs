@@ -124,18 +124,9 @@ pub fn parse_internal_date(s: &str) -> Option<i64> {
     if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
         return None;
     }
-    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec - offset)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let date = jiff::civil::Date::new(i16::try_from(year).ok()?, month, day as i8).ok()?;
+    let midnight = date.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
+    Some(midnight.as_second() + h * 3600 + m * 60 + sec - offset)
 }
 
 /// A sorted UID list as an IMAP sequence set of ranges: `1:3,7,9:12`.

@@ -1,25 +1,9 @@
 //! Calendar dates of the search language (`2025`, `2025-06`, `2025-06-30`) as half-open
-//! ranges of Unix seconds in UTC, computed with the proleptic Gregorian calendar.
+//! ranges of Unix seconds in UTC, in the proleptic Gregorian calendar of `jiff`.
 
-/// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::ToSpan;
 
 /// The period a date value names, as `[start, end)` seconds; an error message otherwise.
 pub(crate) fn period(text: &str) -> Result<(i64, i64), String> {
@@ -31,39 +15,36 @@ pub(crate) fn period(text: &str) -> Result<(i64, i64), String> {
         }
         s.parse().map_err(|_| bad())
     };
-    let day = 86_400;
-    match parts.as_slice() {
-        [y] => {
-            let y = num(y, 4)?;
-            Ok((
-                days_from_civil(y, 1, 1) * day,
-                days_from_civil(y + 1, 1, 1) * day,
-            ))
+    let month = |m: i64| -> Result<i8, String> {
+        if !(1..=12).contains(&m) {
+            return Err(format!("month {m} in `{text}` is not between 01 and 12"));
         }
+        Ok(m as i8)
+    };
+    // Four digits fit an i16, two digits an i8.
+    let (start, span) = match parts.as_slice() {
+        [y] => (
+            Date::new(num(y, 4)? as i16, 1, 1).map_err(|_| bad())?,
+            1.year(),
+        ),
         [y, m] => {
-            let (y, m) = (num(y, 4)?, num(m, 2)?);
-            if !(1..=12).contains(&m) {
-                return Err(format!("month {m} in `{text}` is not between 01 and 12"));
-            }
-            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-            Ok((
-                days_from_civil(y, m, 1) * day,
-                days_from_civil(ny, nm, 1) * day,
-            ))
+            let date = Date::new(num(y, 4)? as i16, month(num(m, 2)?)?, 1);
+            (date.map_err(|_| bad())?, 1.month())
         }
         [y, m, d] => {
-            let (y, m, d) = (num(y, 4)?, num(m, 2)?, num(d, 2)?);
-            if !(1..=12).contains(&m) {
-                return Err(format!("month {m} in `{text}` is not between 01 and 12"));
-            }
-            if d < 1 || d > days_in_month(y, m) {
-                return Err(format!("day {d} does not exist in `{text}`"));
-            }
-            let start = days_from_civil(y, m, d) * day;
-            Ok((start, start + day))
+            let (y, m, d) = (num(y, 4)?, month(num(m, 2)?)?, num(d, 2)?);
+            let date = Date::new(y as i16, m, d as i8);
+            let date = date.map_err(|_| format!("day {d} does not exist in `{text}`"))?;
+            (date, 1.day())
         }
-        _ => Err(bad()),
-    }
+        _ => return Err(bad()),
+    };
+    let end = start.checked_add(span).map_err(|_| bad())?;
+    let seconds = |date: Date| -> Result<i64, String> {
+        let at = date.to_zoned(TimeZone::UTC).map_err(|_| bad())?;
+        Ok(at.timestamp().as_second())
+    };
+    Ok((seconds(start)?, seconds(end)?))
 }
 
 #[cfg(test)]

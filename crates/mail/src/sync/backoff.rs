@@ -1,11 +1,13 @@
-//! Reconnect pacing: exponential delays, only for errors [`Error::is_transient`] calls
-//! transient, for a bounded number of attempts. Every reconnect loop uses this one type.
+//! Reconnect pacing: `backon`'s exponential delays, only for errors [`Error::is_transient`]
+//! calls transient, for a bounded number of attempts. Every reconnect loop uses this one type;
+//! the loops stay here because they report each retry and forget failures after progress.
 //!
 //! Invariant: a wrong password, a bad certificate or a config error is never retried;
 //! retrying them would only repeat the failure (or lock the account on the server).
 
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
@@ -33,15 +35,27 @@ impl Backoff {
     pub fn start(self) -> Retries {
         Retries {
             policy: self,
+            delays: self.delays(),
             failures: 0,
         }
+    }
+
+    /// Doubling delays from `initial`, capped at `max`, `attempts` of them.
+    fn delays(self) -> ExponentialBackoff {
+        ExponentialBuilder::new()
+            .with_min_delay(self.initial)
+            .with_max_delay(self.max)
+            .with_factor(2.0)
+            .with_max_times(self.attempts as usize)
+            .build()
     }
 }
 
 /// The failures seen so far under one [`Backoff`].
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Retries {
     policy: Backoff,
+    delays: ExponentialBackoff,
     failures: u32,
 }
 
@@ -49,21 +63,20 @@ impl Retries {
     /// The delay before the next attempt after `error`, or `None` when it must not be
     /// retried (not transient, or too many failures in a row).
     pub fn next_delay(&mut self, error: &Error) -> Option<Duration> {
-        if !error.is_transient() || self.failures >= self.policy.attempts {
+        if !error.is_transient() {
             return None;
         }
-        let factor = 1u32.checked_shl(self.failures.min(20)).unwrap_or(u32::MAX);
+        let delay = self.delays.next()?;
         self.failures += 1;
-        Some(
-            self.policy
-                .initial
-                .saturating_mul(factor)
-                .min(self.policy.max),
-        )
+        // backon multiplies in f32; whole microseconds keep 100 ms, 200 ms, ... exact.
+        Some(Duration::from_micros(
+            u64::try_from(delay.as_micros()).unwrap_or(u64::MAX),
+        ))
     }
 
     /// Forgets past failures, after an attempt that made progress.
     pub fn reset(&mut self) {
+        self.delays = self.policy.delays();
         self.failures = 0;
     }
 

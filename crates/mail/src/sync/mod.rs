@@ -188,16 +188,7 @@ pub enum SyncEvent {
 }
 
 /// Renders an error with its causes on one line, for events and logs.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
+pub use mailcall_errors::chain as error_chain;
 
 /// Decides the senders of what a folder sync stored, when it stored anything.
 pub(crate) fn classify_after(

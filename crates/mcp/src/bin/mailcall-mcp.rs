@@ -5,7 +5,6 @@
 use std::process::ExitCode;
 
 use mailcall_mcp::server::{run, Options};
-use tokio_util::sync::CancellationToken;
 
 fn options() -> Result<Options, String> {
     let mut o = Options::default();
@@ -48,16 +47,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let cancel = CancellationToken::new();
-    let on_signal = cancel.clone();
-    let result = runtime.block_on(async move {
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_signal.cancel();
-            }
-        });
-        run(&options, cancel).await
-    });
+    let result = runtime
+        .block_on(async move { run(&options, mailcall_mail::interrupt::cancel_on_ctrl_c()).await });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

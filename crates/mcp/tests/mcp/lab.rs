@@ -27,16 +27,16 @@ pub struct Setup {
     pub config: PathBuf,
 }
 
+/// The interpreter `make deps` installs the MCP SDK into; the Makefile alone says where.
 pub fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("MAILCALL_PYTHON") {
-        return p.into();
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/mcp-venv/bin/python3");
-    if venv.exists() {
-        venv
-    } else {
-        "python3".into()
-    }
+    std::env::var_os("MAILCALL_PYTHON")
+        .unwrap_or_else(|| {
+            panic!(
+                "MAILCALL_PYTHON is unset: run the tests through `make rust-test`, or set it to a \
+                 python3 with the `mcp` package (`make deps` makes one)"
+            )
+        })
+        .into()
 }
 
 /// Starts a lab with `n` fixture messages (plus `extra` raw INBOX messages), syncs it

@@ -3,8 +3,8 @@
 //! bearer token, against a cache synced from the Dovecot lab; answers are compared with
 //! the fixture's manifest.
 //!
-//! Needs `python3` with the `mcp` package: `MAILCALL_PYTHON` names the interpreter, else
-//! `target/mcp-venv/bin/python3` when present, else `python3`.
+//! Needs `python3` with the `mcp` package, named by `MAILCALL_PYTHON`: the Makefile sets it to
+//! the virtualenv `make deps` creates (`MAILCALL_VENV`), so `make rust-test` finds it.
 
 #![allow(clippy::unwrap_used)]
 

@@ -7,30 +7,22 @@ use std::time::Duration;
 use mailcall_rtc::{MediaSamples, ParticipantConfig};
 use mailcall_testkit::janus::JanusLab;
 use mailcall_testkit::netns::NetNs;
-use mailcall_testkit::process::in_ci;
 
 /// Generous bound for anything that should take milliseconds on a quiet machine; the test
 /// machine has two cores shared with parallel builds.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
-pub fn janus() -> Option<JanusLab> {
+/// Starts the Janus lab; a machine that cannot run it fails the test with the reason.
+pub fn janus() -> JanusLab {
     logs();
-    JanusLab::builder().start_or_skip()
+    JanusLab::builder().start_or_panic()
 }
 
 /// A namespace only for its veth pair: peers in the test process bind `peer_ip`, which is
 /// not loopback, so ICE between two local peers works as it does with Janus.
-pub fn netns() -> Option<NetNs> {
+pub fn netns() -> NetNs {
     logs();
-    if let Err(why) = NetNs::available() {
-        assert!(
-            !in_ci(),
-            "network namespaces cannot be made under CI: {why:#}"
-        );
-        eprintln!("skipping: network namespaces cannot be made here: {why:#}");
-        return None;
-    }
-    Some(NetNs::create().unwrap_or_else(|e| panic!("cannot create a namespace: {e:#}")))
+    NetNs::create().unwrap_or_else(|e| panic!("cannot create a namespace: {e:#}"))
 }
 
 pub fn participant(ip: impl Into<IpAddr>, label: &str) -> ParticipantConfig {

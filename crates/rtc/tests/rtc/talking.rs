@@ -8,9 +8,7 @@ use crate::videoroom::{self, Handle};
 
 #[tokio::test]
 async fn loud_levels_make_janus_report_talking_then_stopped() -> anyhow::Result<()> {
-    let Some(lab) = lab::janus() else {
-        return Ok(());
-    };
+    let lab = lab::janus();
     let mut listener = Handle::attach(&lab.http_url()).await?;
     // 25 packets of 20 ms: Janus decides twice a second instead of every two seconds.
     let options = json!({

@@ -1,15 +1,14 @@
 //! The Janus lab against the real Janus 1.1.2: the Janus API over HTTP and WebSocket, the admin
 //! API, the builder's options, restarts, and the isolation of the network namespace.
 //!
-//! Outside CI a machine without Janus, `ip` or root skips these tests with a note; under
-//! `CI=true` that is a failure. Any other start failure always fails.
+//! A machine without Janus, `ip` or root fails these tests with the reason.
 
 use std::process::Command;
 
 use futures::{SinkExt, StreamExt};
 use mailcall_testkit::janus::JanusLab;
 use mailcall_testkit::netns::NetNs;
-use mailcall_testkit::process::{in_ci, run};
+use mailcall_testkit::process::run;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -201,9 +200,7 @@ async fn videoroom_lifecycle(lab: &JanusLab, api: &mut Api) {
 
 #[tokio::test]
 async fn info_names_version_and_videoroom() {
-    let Some(lab) = JanusLab::builder().start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().start_or_panic();
     let info = reqwest::get(format!("{}/info", lab.http_url()))
         .await
         .expect("GET info");
@@ -232,17 +229,13 @@ async fn info_names_version_and_videoroom() {
 
 #[tokio::test]
 async fn videoroom_lifecycle_over_http() {
-    let Some(lab) = JanusLab::builder().start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().start_or_panic();
     videoroom_lifecycle(&lab, &mut Api::Http(Http::new(lab.http_url()))).await;
 }
 
 #[tokio::test]
 async fn videoroom_lifecycle_over_websocket() {
-    let Some(lab) = JanusLab::builder().start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().start_or_panic();
     videoroom_lifecycle(
         &lab,
         &mut Api::Ws(Box::new(Ws::connect(&lab.ws_url()).await)),
@@ -256,9 +249,7 @@ fn http(url: String) -> Api {
 
 #[tokio::test]
 async fn admin_lists_sessions_only_with_the_secret() {
-    let Some(lab) = JanusLab::builder().start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().start_or_panic();
     let session = id(&http(lab.http_url()).ok(json!({"janus": "create"})).await);
     let mut admin = http(lab.admin_url());
 
@@ -280,9 +271,7 @@ async fn builder_options_reach_janus() {
     let builder = JanusLab::builder()
         .session_timeout(7)
         .reclaim_session_timeout(3);
-    let Some(lab) = builder.api_secret("s3").start_or_skip() else {
-        return;
-    };
+    let lab = builder.api_secret("s3").start_or_panic();
     let info = lab.info().expect("info");
     assert_eq!(info["session-timeout"], 7);
     assert_eq!(info["reclaim-session-timeout"], 3);
@@ -296,9 +285,7 @@ async fn builder_options_reach_janus() {
 
 #[tokio::test]
 async fn stored_tokens_are_required_and_added_through_admin() {
-    let Some(lab) = JanusLab::builder().token_auth().start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().token_auth().start_or_panic();
     assert_eq!(lab.info().expect("info")["auth_token"], true);
     let mut api = http(lab.http_url());
     let refused = api.call(json!({"janus": "create", "token": "t1"})).await;
@@ -309,12 +296,9 @@ async fn stored_tokens_are_required_and_added_through_admin() {
 
 #[tokio::test]
 async fn signed_tokens_are_required() {
-    let Some(lab) = JanusLab::builder()
+    let lab = JanusLab::builder()
         .token_auth_secret("hmac")
-        .start_or_skip()
-    else {
-        return;
-    };
+        .start_or_panic();
     assert_eq!(lab.token_auth_secret(), Some("hmac"));
     let refused = http(lab.http_url()).call(json!({"janus": "create"})).await;
     assert_eq!(refused["error"]["code"], 403, "{refused}");
@@ -322,9 +306,7 @@ async fn signed_tokens_are_required() {
 
 #[tokio::test]
 async fn restart_brings_janus_back_at_the_same_address_without_sessions() {
-    let Some(mut lab) = JanusLab::builder().start_or_skip() else {
-        return;
-    };
+    let mut lab = JanusLab::builder().start_or_panic();
     let session = id(&http(lab.http_url()).ok(json!({"janus": "create"})).await);
     let first = lab.pid().expect("running");
 
@@ -349,9 +331,7 @@ async fn restart_brings_janus_back_at_the_same_address_without_sessions() {
 
 #[test]
 fn namespace_holds_only_loopback_and_its_subnet() {
-    let Some(lab) = JanusLab::builder().start_or_skip() else {
-        return;
-    };
+    let lab = JanusLab::builder().start_or_panic();
     let ns = lab.netns();
     let inside = ns.inside_ip().to_string();
     let subnet = inside.trim_end_matches(".1").to_owned() + ".";
@@ -428,9 +408,6 @@ fn namespace_holds_only_loopback_and_its_subnet() {
 
 #[test]
 fn dropping_a_namespace_removes_it_and_its_link() {
-    if NetNs::available().is_err() && !in_ci() {
-        return;
-    }
     let ns = NetNs::create().unwrap_or_else(|e| panic!("{e:#}"));
     let (name, link) = (ns.name().to_owned(), ns.outside_link());
     let mut sleeper = ns

@@ -81,5 +81,5 @@ export const keys = new Registry();
 
 /** How a key sequence is shown: `g i` as two keys. */
 export function keyCaps(keys: string): string[] {
-  return keys.split(" ");
+  return keys.split(" ").map((k) => (k === "Escape" ? "Esc" : k));
 }

@@ -214,7 +214,6 @@ test("offline: archive three and flag one, pending shows 4, then the server gets
     if (c.checked) c.click();`);
   await win.click('[data-testid="nav-mail"]');
   await win.waitFor('[data-testid="mail-view"]');
-  await win.type('[data-testid="search-input"]', "");
   await win.click('[data-testid="folder"][data-path="INBOX"]');
   await waitFor("pending 0 before", async () => (await pending()) === 0, 60000);
   const archiveBefore = (await lab.command("folder Archive")).count;

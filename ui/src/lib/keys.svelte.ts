@@ -56,9 +56,13 @@ class Registry {
 
   /** Shortcuts by group, in registration order, for the help overlay. */
   groups(): [string, Shortcut[]][] {
-    const out = new Map<string, Shortcut[]>();
-    for (const s of this.shortcuts) out.set(s.group, [...(out.get(s.group) ?? []), s]);
-    return [...out];
+    const out: [string, Shortcut[]][] = [];
+    for (const s of this.shortcuts) {
+      const group = out.find(([name]) => name === s.group);
+      if (group) group[1].push(s);
+      else out.push([s.group, [s]]);
+    }
+    return out;
   }
 
   private clearPending(): void {

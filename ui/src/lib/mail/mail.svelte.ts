@@ -434,7 +434,10 @@ class MailState {
         break;
       case "localChange":
       case "foldersChanged":
-        if (event.account === this.account) void this.reloadFolders();
+        if (event.account !== this.account) break;
+        void this.reloadFolders();
+        // A folder that did not exist yet (first sync) gets its rows once it does.
+        if (this.list.error || this.list.total === 0) void this.list.refresh();
         break;
       case "failed":
         if (event.account === this.account) this.say(`${event.task}: ${event.error.message}`, "error");

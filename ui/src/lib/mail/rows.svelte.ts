@@ -23,6 +23,8 @@ export class RowSource {
   rows = new SvelteMap<number, MessageRow>();
   error = $state<unknown>(null);
   private generation = 0;
+  // Bookkeeping of requests on their way; nothing renders it, so it need not be reactive.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private inFlight = new Set<string>();
   private view: [number, number] = [0, 0];
 

@@ -25,7 +25,7 @@ use mailcall_testkit::keyring::KeyringLab;
 use serde_json::{json, Value};
 
 /// Folders with more messages than this are answered with counts only.
-const LISTED: usize = 500;
+const LISTED: usize = 2_000;
 
 /// The extra folder: `Projekte/Übersicht` in modified UTF-7, one level down.
 const EXTRA_FOLDER_IMAP: &str = "Projekte.&ANw-bersicht";

@@ -106,9 +106,12 @@ impl Live {
                 let (account, sync) = (live.account.clone(), opts.sync.clone());
                 let access = access.clone();
                 // Opening the service's two cache connections may index a large cache.
+                // Subscribed at once: the first events follow a network round trip.
                 tokio::task::spawn_blocking(move || {
-                    let _runtime = tokio::runtime::Handle::current().enter();
-                    MailService::start(account, password, &access, sync)
+                    MailService::start(account, password, &access, sync).map(|service| {
+                        let events = service.events();
+                        (service, events)
+                    })
                 })
                 .await
                 .map_err(|e| ApiError::internal(format!("starting the mail service failed: {e}")))
@@ -117,8 +120,7 @@ impl Live {
             Err(e) => Err(ApiError::from(e)),
         };
         match started {
-            Ok(service) => {
-                let rx = service.events();
+            Ok((service, rx)) => {
                 if let Ok(mut slot) = live.service.lock() {
                     *slot = Some(Arc::new(service));
                 }

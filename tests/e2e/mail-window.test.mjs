@@ -268,8 +268,12 @@ test("the whole flow by keyboard", async () => {
   await waitFor("s flags", async () => (await flagged()) !== wasFlagged);
   await win.keys("s");
   await waitFor("s unflags", async () => (await flagged()) === wasFlagged);
+  await win.exec(`window.__seen = []; window.addEventListener("keydown",
+    (e) => window.__seen.push([e.key, e.shiftKey, document.activeElement?.tagName]), { capture: true });`);
   await win.keys("?");
-  await win.waitFor('[data-testid="help-overlay"]');
+  await win.waitFor('[data-testid="help-overlay"]', 5000).catch(async (e) => {
+    throw new Error(`${e.message}; the page saw ${JSON.stringify(await win.exec("return window.__seen;"))}`);
+  });
   const help = await win.text('[data-testid="help-overlay"]');
   for (const label of ["Next message", "Archive", "Reply to all", "Go to the inbox", "Search"]) {
     assert.ok(help.includes(label), `help lists ${label}`);

@@ -231,10 +231,12 @@ impl Api {
                     match std::fs::remove_file(&path) {
                         Ok(()) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(ApiError::internal(format!(
+                        Err(e) => {
+                            return Err(ApiError::internal(format!(
                             "The account is removed, but its cache {} could not be deleted: {e}",
                             PathBuf::from(path).display()
-                        ))),
+                        )))
+                        }
                     }
                 }
                 Ok(())

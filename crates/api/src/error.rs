@@ -36,7 +36,8 @@ pub enum ApiError {
     #[error("{message}")]
     Certificate {
         message: String,
-        certificate: Option<CertificateFacts>,
+        /// Boxed: it is large, and every `Result` of the API carries this enum.
+        certificate: Option<Box<CertificateFacts>>,
     },
     /// The server cannot be reached now; local changes wait in the journal.
     #[error("{message}")]
@@ -105,10 +106,10 @@ impl From<MailError> for ApiError {
                 if source.kind() == std::io::ErrorKind::InvalidData =>
             {
                 ApiError::Certificate {
-                    certificate: Some(CertificateFacts {
+                    certificate: Some(Box::new(CertificateFacts {
                         problem: source.to_string(),
                         ..CertificateFacts::default()
-                    }),
+                    })),
                     message,
                 }
             }

@@ -91,7 +91,8 @@ pub struct Synced {
     pub lab: DovecotLab,
     pub manifest: Manifest,
     pub api: Api,
-    pub dir: tempfile::TempDir,
+    /// Held, never read: dropping it deletes the configuration and caches.
+    pub _dir: tempfile::TempDir,
 }
 
 pub async fn synced(test: &str, seed: u64, n: u64) -> Synced {
@@ -109,7 +110,7 @@ pub async fn synced(test: &str, seed: u64, n: u64) -> Synced {
         lab,
         manifest,
         api,
-        dir,
+        _dir: dir,
     }
 }
 

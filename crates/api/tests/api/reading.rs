@@ -73,14 +73,8 @@ async fn the_needle_is_found_opened_and_marked_read() {
         .search("lab", format!("subject:{}", needle.word), 0, 20)
         .await
         .expect("word");
-    assert_eq!(
-        by_word
-            .rows
-            .iter()
-            .map(|r| r.id.clone())
-            .collect::<Vec<_>>(),
-        [row.id.clone()]
-    );
+    let word_ids: Vec<&str> = by_word.rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(word_ids, [row.id.as_str()]);
 
     // Headers only were synced: the body comes from the server now.
     let opened = s

@@ -36,7 +36,7 @@ pub enum ApiError {
     #[error("{message}")]
     Certificate {
         message: String,
-        /// Boxed: it is large, and every `Result` of the API carries this enum.
+        // Boxed: it is large, and every `Result` of the API carries this enum.
         certificate: Option<Box<CertificateFacts>>,
     },
     /// The server cannot be reached now; local changes wait in the journal.

@@ -269,7 +269,9 @@ test("the whole flow by keyboard", async () => {
   await win.keys("s");
   await waitFor("s unflags", async () => (await flagged()) === wasFlagged);
   await win.exec(`window.__seen = []; window.addEventListener("keydown",
-    (e) => window.__seen.push([e.key, e.shiftKey, document.activeElement?.tagName]), { capture: true });`);
+    (e) => window.__seen.push([e.key, e.shiftKey, document.activeElement?.tagName]), { capture: true });
+    window.addEventListener("error", (e) => window.__seen.push(["error", String(e.message)]));
+    window.addEventListener("unhandledrejection", (e) => window.__seen.push(["rejection", String(e.reason)]));`);
   await win.keys("?");
   await win.waitFor('[data-testid="help-overlay"]', 5000).catch(async (e) => {
     throw new Error(`${e.message}; the page saw ${JSON.stringify(await win.exec("return window.__seen;"))}`);

@@ -25,7 +25,9 @@ class Registry {
 
   /** Adds shortcuts; returns the function that removes them again. */
   register(list: Shortcut[]): () => void {
-    this.shortcuts = [...this.shortcuts, ...list];
+    // A later registration of the same keys replaces the earlier one: one action per key.
+    const taken = new Set(list.map((s) => s.keys));
+    this.shortcuts = [...this.shortcuts.filter((s) => !taken.has(s.keys)), ...list];
     return () => {
       this.shortcuts = this.shortcuts.filter((s) => !list.includes(s));
     };

@@ -286,7 +286,11 @@ test("the whole flow by keyboard", async () => {
   await win.keys("/");
   await win.until("search focused", `return document.activeElement?.dataset.testid === "search-input";`);
   await win.keys(lab.summary.needle.token, "Enter");
-  await waitFor("one hit", async () => /^1 result$/.test(await win.text('[data-testid="hit-count"]')));
+  await waitFor("one hit", async () => /^1 result$/.test(await win.text('[data-testid="hit-count"]'))).catch(async (e) => {
+    await win.screenshot("keyboard-search-failed");
+    const typed = await win.exec(`return document.querySelector('[data-testid="search-input"]').value;`);
+    throw new Error(`${e.message}; the search box holds ${JSON.stringify(typed)}`);
+  });
   await win.keys("Escape"); // leaves the search box, keeping the results
   await win.keys("j", "a");
   await win.waitFor('[data-testid="reply-pane"]');

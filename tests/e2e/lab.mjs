@@ -8,8 +8,9 @@ import path from "node:path";
 import readline from "node:readline";
 import { root } from "./harness.mjs";
 
-const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
-export const labBin = process.env.MAILCALL_LAB_BIN ?? path.join(targetDir, "debug/mailcall-lab");
+// `make build` puts the lab beside the app binary.
+const appBin = process.env.MAILCALL_APP_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "debug/mailcall");
+export const labBin = process.env.MAILCALL_LAB_BIN ?? path.join(path.dirname(appBin), "mailcall-lab");
 
 /**
  * Starts the lab with `messages` fixture messages; resolves with its ready line

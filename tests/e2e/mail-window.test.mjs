@@ -286,13 +286,18 @@ test("the whole flow by keyboard", async () => {
   await win.keys("/");
   await win.until("search focused", `return document.activeElement?.dataset.testid === "search-input";`);
   await win.keys(lab.summary.needle.token, "Enter");
-  await waitFor("one hit", async () => /^1 result$/.test(await win.text('[data-testid="hit-count"]'))).catch(async (e) => {
+  // The needle and the reply saved above (its subject quotes the token).
+  await waitFor("two hits", async () => /^2 results$/.test(await win.text('[data-testid="hit-count"]'))).catch(async (e) => {
     await win.screenshot("keyboard-search-failed");
     const typed = await win.exec(`return document.querySelector('[data-testid="search-input"]').value;`);
     throw new Error(`${e.message}; the search box holds ${JSON.stringify(typed)}`);
   });
   await win.keys("Escape"); // leaves the search box, keeping the results
-  await win.keys("j", "a");
+  await win.keys("j");
+  await win.waitFor('[data-testid="message-row"][data-index="0"].cursor');
+  if ((await win.text('[data-testid="reader-subject"]')) !== lab.summary.needle.subject) await win.keys("j");
+  await waitFor("the needle open", async () => (await win.text('[data-testid="reader-subject"]')) === lab.summary.needle.subject);
+  await win.keys("a");
   await win.waitFor('[data-testid="reply-pane"]');
   await win.keys("Second reply, by keyboard.", "Control+Enter");
   await waitFor("the draft saved", async () => /Draft saved/.test(await win.text('[data-testid="notice"]')));

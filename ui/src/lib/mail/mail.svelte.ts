@@ -311,7 +311,7 @@ class MailState {
       this.undoable = result.undoable;
       const n = result.changed;
       this.say(`${what} ${n} message${n === 1 ? "" : "s"}.`, "info", result.undoable);
-      if (this.status) this.status = { ...this.status, pending: result.pending };
+      void this.refreshStatus();
       if (moves) {
         // The next message takes the moved one's place, as in every mail client.
         this.selected.clear();
@@ -346,7 +346,7 @@ class MailState {
     try {
       const result = await core.undo(this.account);
       this.undoable = result.undoable;
-      if (this.status) this.status = { ...this.status, pending: result.pending };
+      void this.refreshStatus();
       this.say(`Undone (${result.changed} message${result.changed === 1 ? "" : "s"}).`);
       await this.afterChange();
     } catch (e) {
@@ -389,7 +389,7 @@ class MailState {
     try {
       const saved = await core.saveReplyDraft(this.account, reply.id, reply.all, reply.body);
       this.reply = null;
-      if (this.status) this.status = { ...this.status, pending: saved.pending };
+      void this.refreshStatus();
       this.say(`Draft saved in ${saved.folder}. Nothing was sent.`);
       await this.reloadFolders();
     } catch (e) {
@@ -405,6 +405,20 @@ class MailState {
     this.notice = { text, kind, undo };
     clearTimeout(this.noticeTimer);
     this.noticeTimer = setTimeout(() => (this.notice = null), undo ? 12000 : 6000);
+  }
+
+  /**
+   * Asks for the account's status after a change. The answer of the action itself may be
+   * older than a status event that arrived meanwhile, so it is not used for the count.
+   */
+  private async refreshStatus(): Promise<void> {
+    const account = this.account;
+    try {
+      const status = await core.status(account);
+      if (account === this.account) this.status = status;
+    } catch {
+      // The next status event brings it.
+    }
   }
 
   private async afterChange(): Promise<void> {

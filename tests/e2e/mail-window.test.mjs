@@ -293,9 +293,7 @@ test("the whole flow by keyboard", async () => {
     throw new Error(`${e.message}; the search box holds ${JSON.stringify(typed)}`);
   });
   await win.keys("Escape"); // leaves the search box, keeping the results
-  await win.keys("j");
-  await win.waitFor('[data-testid="message-row"][data-index="0"].cursor');
-  if ((await win.text('[data-testid="reader-subject"]')) !== lab.summary.needle.subject) await win.keys("j");
+  await win.keys("j", "j"); // newest first: the reply (today), then the needle
   await waitFor("the needle open", async () => (await win.text('[data-testid="reader-subject"]')) === lab.summary.needle.subject);
   await win.keys("a");
   await win.waitFor('[data-testid="reply-pane"]');

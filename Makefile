@@ -19,6 +19,7 @@ ui: deps
 
 build: ui
 	cargo build --bin mailcall
+	cargo build -p mailcall-testkit --bin mailcall-lab
 
 # Opens the app window (under a private Xvfb when there is no display).
 demo: build

@@ -1,7 +1,34 @@
 fn main() {
     // Capabilities live beside the host code, not at the package root.
     // Listing the app's commands makes Tauri deny each one unless a capability grants it.
-    let manifest = tauri_build::AppManifest::new().commands(&["app_info", "webview_setup"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "app_info",
+        "webview_setup",
+        "subscribe",
+        "accounts",
+        "account_status",
+        "test_account",
+        "add_account",
+        "update_account",
+        "remove_account",
+        "folders",
+        "list_messages",
+        "thread",
+        "open_message",
+        "search",
+        "act",
+        "undo",
+        "reply_preview",
+        "save_reply_draft",
+        "create_folder",
+        "sync_now",
+        "settings",
+        "set_settings",
+        "saved_searches",
+        "save_search",
+        "delete_search",
+        "set_remote_content",
+    ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("src-tauri/capabilities/**/*.json")
         .app_manifest(manifest);

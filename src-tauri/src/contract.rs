@@ -5,7 +5,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands;
+use crate::{commands, mail};
 
 /// Where the generated bindings are committed, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
@@ -15,7 +15,31 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             commands::app_info,
-            commands::webview_setup
+            commands::webview_setup,
+            mail::subscribe,
+            mail::accounts,
+            mail::account_status,
+            mail::test_account,
+            mail::add_account,
+            mail::update_account,
+            mail::remove_account,
+            mail::folders,
+            mail::list_messages,
+            mail::thread,
+            mail::open_message,
+            mail::search,
+            mail::act,
+            mail::undo,
+            mail::reply_preview,
+            mail::save_reply_draft,
+            mail::create_folder,
+            mail::sync_now,
+            mail::settings,
+            mail::set_settings,
+            mail::saved_searches,
+            mail::save_search,
+            mail::delete_search,
+            mail::set_remote_content
         ])
         .events(collect_events![commands::CoreNotice])
 }

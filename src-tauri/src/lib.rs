@@ -1,21 +1,24 @@
 //! The desktop host: window setup, typed commands and events, and the Linux webview
-//! configuration. Everything a user can do lives in the core crates; this crate only
-//! wires them to the window.
+//! configuration. Everything a user can do lives in the core crates (mail in
+//! `mailcall_api`); this crate only wires them to the window.
 
 mod commands;
 mod contract;
 mod error;
+mod mail;
 #[cfg(target_os = "linux")]
 mod webkit;
 
 pub use contract::{export_bindings, specta_builder, BINDINGS_PATH};
 
 use tauri::webview::{PermissionKind, PermissionResponse};
+use tauri::Manager;
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
     let specta = specta_builder();
     let result = tauri::Builder::default()
+        .manage(mail::Core::load())
         .invoke_handler(specta.invoke_handler())
         // Calls need camera and microphone; nothing else the page asks for is granted.
         .on_permission_request(|_, kind| match kind {
@@ -27,7 +30,17 @@ pub fn run() {
             commands::setup(app)?;
             Ok(())
         })
-        .run(tauri::generate_context!("tauri.conf.json"));
+        .build(tauri::generate_context!("tauri.conf.json"))
+        .map(|app| {
+            app.run(|handle, event| {
+                if let tauri::RunEvent::Exit = event {
+                    // Every account's connections log out and its tasks end before exit.
+                    if let Some(core) = handle.try_state::<mail::Core>() {
+                        tauri::async_runtime::block_on(core.shutdown());
+                    }
+                }
+            })
+        });
     if let Err(error) = result {
         eprintln!("mailcall: the app could not run: {error}");
         std::process::exit(1);

@@ -1,0 +1,27 @@
+//! The app layer of Mailcall, without Tauri: what the window does, callable from tests
+//! and other front ends. [`Api`] loads the accounts of the configuration (the CLI's),
+//! keeps one live [`mailcall_mail::MailService`] per account from [`Api::load`] to
+//! [`Api::shutdown`], answers every command asynchronously (cache reads run on a small
+//! pool of connections through `spawn_blocking`, so several run at once and the async
+//! runtime never waits on SQLite), and streams [`AppEvent`]s through
+//! [`Api::subscribe`].
+//!
+//! Modules: [`api`] accounts and lifecycle, `mail` reading and preferences, `actions`
+//! changes through the offline journal, `live` one running account, `pool` cache
+//! connections, `settings` the app's own small state file, [`types`] and [`error`] what
+//! crosses to the page.
+
+mod actions;
+pub mod api;
+pub mod error;
+mod live;
+mod mail;
+mod pool;
+mod settings;
+pub mod types;
+
+pub use api::{Api, ApiOptions};
+pub use error::{ApiError, ApiResult, CertificateFacts};
+pub use live::LiveOptions;
+pub use mail::MAX_PAGE;
+pub use types::*;

@@ -1,0 +1,10 @@
+//! The app layer against the real Dovecot and keyring labs: accounts added through the
+//! form, folders and lists checked against the fixture's manifest, search, actions
+//! made offline and replayed, reply drafts on the server.
+
+#![allow(clippy::unwrap_used)]
+
+mod accounts;
+mod actions;
+mod lab;
+mod reading;

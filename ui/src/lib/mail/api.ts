@@ -1,0 +1,115 @@
+// The mail commands of the core, as the page uses them: each one resolves with its value or
+// throws a CoreError carrying the core's tagged error, so callers branch on `kind`, never on
+// message text. Every call goes through the generated bindings.
+
+import { Channel } from "@tauri-apps/api/core";
+import { commands } from "../bindings";
+import type {
+  AccountForm,
+  AccountInfo,
+  AccountStatus,
+  Action,
+  ActionResult,
+  ApiError,
+  AppEvent,
+  DraftSaved,
+  FolderInfo,
+  MessagePage,
+  MessageRow,
+  MessageView,
+  ReplyPreview,
+  SavedSearch,
+  Selection,
+  Settings,
+} from "../bindings";
+import { inApp } from "../core";
+
+export type {
+  AccountForm,
+  AccountInfo,
+  AccountStatus,
+  Action,
+  ActionResult,
+  ApiError,
+  AppEvent,
+  DraftSaved,
+  FolderInfo,
+  MessagePage,
+  MessageRow,
+  MessageView,
+  ReplyPreview,
+  SavedSearch,
+  Selection,
+  Settings,
+};
+
+/** A command failed; `error.kind` says how. */
+export class CoreError extends Error {
+  readonly error: ApiError;
+
+  constructor(error: ApiError) {
+    super(error.message);
+    this.error = error;
+  }
+
+  get kind(): ApiError["kind"] {
+    return this.error.kind;
+  }
+}
+
+/** The core's tagged error of a failed command, or an internal one for anything else. */
+export function apiError(e: unknown): ApiError {
+  if (e instanceof CoreError) return e.error;
+  return { kind: "internal", message: e instanceof Error ? e.message : String(e) };
+}
+
+type Answer<T> = { status: "ok"; data: T } | { status: "error"; error: ApiError };
+
+async function unwrap<T>(answer: Promise<Answer<T>>): Promise<T> {
+  if (!inApp()) {
+    throw new CoreError({ kind: "internal", message: "not running inside the Mailcall app: no core to ask" });
+  }
+  const result = await answer;
+  if (result.status === "error") throw new CoreError(result.error);
+  return result.data;
+}
+
+export const core = {
+  accounts: () => unwrap(commands.accounts()),
+  testAccount: (form: AccountForm) => unwrap(commands.testAccount(form)),
+  addAccount: (form: AccountForm) => unwrap(commands.addAccount(form)),
+  updateAccount: (id: string, form: AccountForm) => unwrap(commands.updateAccount(id, form)),
+  removeAccount: (id: string, deleteCache: boolean) => unwrap(commands.removeAccount(id, deleteCache)),
+  status: (account: string) => unwrap(commands.accountStatus(account)),
+  folders: (account: string) => unwrap(commands.folders(account)),
+  listMessages: (account: string, folder: string, offset: number, limit: number) =>
+    unwrap(commands.listMessages(account, folder, offset, limit)),
+  thread: (account: string, id: string) => unwrap(commands.thread(account, id)),
+  openMessage: (account: string, id: string) => unwrap(commands.openMessage(account, id)),
+  search: (account: string, query: string, offset: number, limit: number) =>
+    unwrap(commands.search(account, query, offset, limit)),
+  act: (account: string, action: Action, selection: Selection) =>
+    unwrap(commands.act(account, action, selection)),
+  undo: (account: string) => unwrap(commands.undo(account)),
+  replyPreview: (account: string, id: string, all: boolean) =>
+    unwrap(commands.replyPreview(account, id, all)),
+  saveReplyDraft: (account: string, id: string, all: boolean, body: string) =>
+    unwrap(commands.saveReplyDraft(account, id, all, body)),
+  syncNow: (account: string) => unwrap(commands.syncNow(account)),
+  createFolder: (account: string, path: string) => unwrap(commands.createFolder(account, path)),
+  settings: () => unwrap(commands.settings()),
+  setSettings: (settings: Settings) => unwrap(commands.setSettings(settings)),
+  savedSearches: () => unwrap(commands.savedSearches()),
+  saveSearch: (search: SavedSearch) => unwrap(commands.saveSearch(search)),
+  deleteSearch: (name: string) => unwrap(commands.deleteSearch(name)),
+  setRemoteContent: (sender: string, always: boolean) =>
+    unwrap(commands.setRemoteContent(sender, always)),
+};
+
+/** Streams the core's events to `onEvent` until the page goes away. */
+export async function subscribe(onEvent: (event: AppEvent) => void): Promise<void> {
+  if (!inApp()) return;
+  const channel = new Channel<AppEvent>();
+  channel.onmessage = onEvent;
+  await unwrap(commands.subscribe(channel));
+}

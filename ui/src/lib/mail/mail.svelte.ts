@@ -1,0 +1,477 @@
+// The mail window's state: accounts, folders, the list shown (a folder or a search), the
+// selection, the open message, the reply pane and the account's sync status. Components
+// read it and call its methods; only this module and rows.svelte.ts talk to the core.
+
+import { SvelteSet } from "svelte/reactivity";
+import {
+  apiError,
+  core,
+  subscribe,
+  type AccountInfo,
+  type AccountStatus,
+  type Action,
+  type ApiError,
+  type AppEvent,
+  type FolderInfo,
+  type MessageRow,
+  type MessageView,
+  type ReplyPreview,
+  type SavedSearch,
+  type Selection,
+} from "./api";
+import { RowSource } from "./rows.svelte";
+
+/** How long typing pauses before a search runs. */
+const SEARCH_DEBOUNCE_MS = 120;
+
+export type Notice = { text: string; kind: "info" | "error"; undo?: boolean };
+export type Reply = {
+  id: string;
+  all: boolean;
+  preview: ReplyPreview | null;
+  body: string;
+  saving: boolean;
+  error: ApiError | null;
+};
+
+class MailState {
+  loaded = $state(false);
+  accounts = $state<AccountInfo[]>([]);
+  account = $state<string>("");
+  folders = $state<FolderInfo[]>([]);
+  folder = $state<string>("INBOX");
+  list = new RowSource();
+
+  // Search.
+  query = $state("");
+  queryError = $state<ApiError | null>(null);
+  savedSearches = $state<SavedSearch[]>([]);
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  private searchSeq = 0;
+
+  // Selection: the cursor row, the anchor of shift ranges, the selected ids, or every
+  // row of the list ("all matching").
+  cursor = $state<number | null>(null);
+  anchor = $state<number | null>(null);
+  selected = new SvelteSet<string>();
+  allMatching = $state(false);
+
+  // Reading pane.
+  open = $state<MessageView | null>(null);
+  openError = $state<ApiError | null>(null);
+  opening = $state(false);
+  /** This message's remote content was allowed with one click. */
+  remoteLoaded = $state(false);
+  /** Conversation view: the reading pane lists the open message's whole thread. */
+  threaded = $state(false);
+  conversation = $state<MessageRow[]>([]);
+  private openSeq = 0;
+
+  reply = $state<Reply | null>(null);
+  status = $state<AccountStatus | null>(null);
+  notice = $state<Notice | null>(null);
+  undoable = $state(false);
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  private subscribed = false;
+
+  /** Loads accounts and, when there is one, its folders and INBOX. */
+  async load(): Promise<void> {
+    this.accounts = await core.accounts();
+    if (!this.subscribed) {
+      this.subscribed = true;
+      void subscribe((event) => this.onEvent(event)).catch((e) => this.say(apiError(e).message, "error"));
+    }
+    const first = this.accounts.find((a) => a.id === this.account) ?? this.accounts[0];
+    this.loaded = true;
+    if (first) await this.selectAccount(first.id);
+  }
+
+  async selectAccount(id: string): Promise<void> {
+    this.account = id;
+    this.folder = "INBOX";
+    this.query = "";
+    this.queryError = null;
+    this.closeMessage();
+    const [folders, status, saved] = await Promise.all([
+      core.folders(id),
+      core.status(id),
+      core.savedSearches(),
+    ]);
+    this.folders = folders;
+    this.status = status;
+    this.savedSearches = saved;
+    await this.showFolder(this.folders.find((f) => f.role === "inbox")?.path ?? "INBOX");
+  }
+
+  async reloadFolders(): Promise<void> {
+    if (this.account) this.folders = await core.folders(this.account);
+  }
+
+  get currentFolder(): FolderInfo | undefined {
+    return this.folders.find((f) => f.path === this.folder);
+  }
+
+  /** True while the list shows search results rather than a folder. */
+  get searching(): boolean {
+    return this.list.source?.kind === "query";
+  }
+
+  async showFolder(path: string): Promise<void> {
+    this.folder = path;
+    this.query = "";
+    this.queryError = null;
+    this.resetSelection();
+    this.closeMessage();
+    await this.list.show(this.account, { kind: "folder", folder: path });
+  }
+
+  // ---- search ----
+
+  /** Runs `query` after a short pause in typing; the newest query wins. */
+  typeQuery(query: string): void {
+    this.query = query;
+    clearTimeout(this.searchTimer);
+    this.searchTimer = setTimeout(() => void this.runQuery(query, true), SEARCH_DEBOUNCE_MS);
+  }
+
+  /** Runs `query`; while typing, its last bare word also matches as a prefix. */
+  async runQuery(query: string, typing = false): Promise<void> {
+    clearTimeout(this.searchTimer);
+    this.query = query;
+    const seq = ++this.searchSeq;
+    if (query.trim() === "") {
+      this.queryError = null;
+      if (this.searching) await this.showFolder(this.folder);
+      return;
+    }
+    this.resetSelection();
+    await this.list.show(this.account, { kind: "query", query: typing ? asYouType(query) : query });
+    if (seq !== this.searchSeq) return;
+    this.queryError = this.list.error ? apiError(this.list.error) : null;
+  }
+
+  async saveSearch(name: string): Promise<void> {
+    if (!name.trim() || !this.query.trim()) return;
+    this.savedSearches = await core.saveSearch({ name: name.trim(), query: this.query });
+    this.say(`Saved the search “${name.trim()}”.`);
+  }
+
+  async deleteSearch(name: string): Promise<void> {
+    this.savedSearches = await core.deleteSearch(name);
+  }
+
+  // ---- selection ----
+
+  resetSelection(): void {
+    this.cursor = null;
+    this.anchor = null;
+    this.selected.clear();
+    this.allMatching = false;
+  }
+
+  /** A plain click or j/k: this row alone is selected and opened. */
+  async pick(index: number): Promise<void> {
+    const total = this.list.total ?? 0;
+    if (index < 0 || index >= total) return;
+    this.cursor = index;
+    this.anchor = index;
+    this.allMatching = false;
+    this.selected.clear();
+    let row = this.list.rows.get(index);
+    if (!row) row = (await this.list.range(index, index))[0];
+    if (!row || this.cursor !== index) return;
+    this.selected.add(row.id);
+    await this.openRow(row);
+  }
+
+  /** Ctrl-click: adds or removes one row. */
+  toggle(index: number): void {
+    const row = this.list.rows.get(index);
+    if (!row) return;
+    this.allMatching = false;
+    if (this.selected.has(row.id)) this.selected.delete(row.id);
+    else this.selected.add(row.id);
+    this.cursor = index;
+    this.anchor = index;
+  }
+
+  /** Shift-click: every row from the anchor to `index`. */
+  async extend(index: number): Promise<void> {
+    const from = this.anchor ?? index;
+    const [first, last] = from <= index ? [from, index] : [index, from];
+    this.cursor = index;
+    this.allMatching = false;
+    const rows = await this.list.range(first, last);
+    this.selected.clear();
+    for (const row of rows) this.selected.add(row.id);
+  }
+
+  selectAllMatching(): void {
+    this.allMatching = true;
+    this.selected.clear();
+  }
+
+  /** How many messages an action would touch now. */
+  get selectionSize(): number {
+    return this.allMatching ? (this.list.total ?? 0) : this.selected.size;
+  }
+
+  isSelected(row: MessageRow): boolean {
+    return this.allMatching || this.selected.has(row.id);
+  }
+
+  private selection(): Selection | null {
+    const source = this.list.source;
+    if (this.allMatching && source) {
+      return source.kind === "folder"
+        ? { by: "folder", folder: source.folder }
+        : { by: "query", query: source.query };
+    }
+    if (this.selected.size > 0) return { by: "ids", ids: [...this.selected] };
+    return null;
+  }
+
+  // ---- reading ----
+
+  async openRow(row: MessageRow): Promise<void> {
+    const seq = ++this.openSeq;
+    this.opening = true;
+    this.openError = null;
+    this.remoteLoaded = false;
+    try {
+      const [view, thread] = await Promise.all([
+        core.openMessage(this.account, row.id),
+        this.threaded ? core.thread(this.account, row.id) : Promise.resolve([]),
+      ]);
+      if (seq !== this.openSeq) return;
+      this.open = view;
+      this.conversation = thread;
+    } catch (e) {
+      if (seq === this.openSeq) this.openError = apiError(e);
+    } finally {
+      if (seq === this.openSeq) this.opening = false;
+    }
+  }
+
+  /** Always loads remote content from `sender` (kept by the core), starting with this message. */
+  async loadRemoteAlways(sender: string): Promise<void> {
+    try {
+      await core.setRemoteContent(sender, true);
+      this.remoteLoaded = true;
+      this.say(`Remote content from ${sender} will always load.`);
+    } catch (e) {
+      this.say(apiError(e).message, "error");
+    }
+  }
+
+  /** Opens a message of the conversation shown in the reading pane. */
+  async openInThread(row: MessageRow): Promise<void> {
+    const seq = ++this.openSeq;
+    try {
+      const view = await core.openMessage(this.account, row.id);
+      if (seq === this.openSeq) this.open = view;
+    } catch (e) {
+      if (seq === this.openSeq) this.openError = apiError(e);
+    }
+  }
+
+  async toggleThreaded(): Promise<void> {
+    this.threaded = !this.threaded;
+    const row = this.open?.row;
+    this.conversation = this.threaded && row ? await core.thread(this.account, row.id) : [];
+  }
+
+  closeMessage(): void {
+    this.openSeq++;
+    this.conversation = [];
+    this.open = null;
+    this.openError = null;
+    this.opening = false;
+    this.reply = null;
+  }
+
+  async next(step: 1 | -1): Promise<void> {
+    const total = this.list.total ?? 0;
+    if (total === 0) return;
+    const from = this.cursor ?? (step === 1 ? -1 : total);
+    await this.pick(Math.max(0, Math.min(total - 1, from + step)));
+  }
+
+  // ---- actions ----
+
+  async act(action: Action, what: string): Promise<void> {
+    const selection = this.selection();
+    if (!selection) {
+      this.say("Select a message first.", "error");
+      return;
+    }
+    const moves = action.kind === "archive" || action.kind === "delete" || action.kind === "move";
+    try {
+      const result = await core.act(this.account, action, selection);
+      this.undoable = result.undoable;
+      const n = result.changed;
+      this.say(`${what} ${n} message${n === 1 ? "" : "s"}.`, "info", result.undoable);
+      void this.refreshStatus();
+      if (moves) {
+        // The next message takes the moved one's place, as in every mail client.
+        this.selected.clear();
+        this.allMatching = false;
+        this.open = null;
+      }
+      await this.afterChange();
+      if (moves && this.cursor !== null) {
+        const total = this.list.total ?? 0;
+        if (total > 0) await this.pick(Math.min(this.cursor, total - 1));
+        else this.cursor = null;
+      }
+    } catch (e) {
+      this.say(apiError(e).message, "error");
+    }
+  }
+
+  /** Flags the selection, or unflags it when the cursor message is flagged. */
+  async toggleFlag(): Promise<void> {
+    const row = this.cursor === null ? undefined : this.list.rows.get(this.cursor);
+    const on = !(row?.flagged ?? false);
+    await this.act({ kind: on ? "flag" : "unflag" }, on ? "Flagged" : "Unflagged");
+  }
+
+  async toggleRead(): Promise<void> {
+    const row = this.cursor === null ? undefined : this.list.rows.get(this.cursor);
+    const read = !(row?.seen ?? true);
+    await this.act({ kind: read ? "markRead" : "markUnread" }, read ? "Marked read" : "Marked unread");
+  }
+
+  async undo(): Promise<void> {
+    try {
+      const result = await core.undo(this.account);
+      this.undoable = result.undoable;
+      void this.refreshStatus();
+      this.say(`Undone (${result.changed} message${result.changed === 1 ? "" : "s"}).`);
+      await this.afterChange();
+    } catch (e) {
+      this.say(apiError(e).message, "error");
+    }
+  }
+
+  async createFolder(path: string): Promise<void> {
+    try {
+      await core.createFolder(this.account, path);
+      await this.reloadFolders();
+      this.say(`Created the folder “${path}”.`);
+    } catch (e) {
+      this.say(apiError(e).message, "error");
+    }
+  }
+
+  // ---- replies ----
+
+  async startReply(all: boolean): Promise<void> {
+    const row = this.open?.row;
+    if (!row) {
+      this.say("Open a message to reply to.", "error");
+      return;
+    }
+    this.reply = { id: row.id, all, preview: null, body: "", saving: false, error: null };
+    try {
+      const preview = await core.replyPreview(this.account, row.id, all);
+      if (this.reply?.id === row.id) this.reply.preview = preview;
+    } catch (e) {
+      if (this.reply) this.reply.error = apiError(e);
+    }
+  }
+
+  async saveReply(): Promise<void> {
+    const reply = this.reply;
+    if (!reply) return;
+    reply.saving = true;
+    reply.error = null;
+    try {
+      const saved = await core.saveReplyDraft(this.account, reply.id, reply.all, reply.body);
+      this.reply = null;
+      void this.refreshStatus();
+      this.say(`Draft saved in ${saved.folder}. Nothing was sent.`);
+      await this.reloadFolders();
+    } catch (e) {
+      reply.error = apiError(e);
+    } finally {
+      reply.saving = false;
+    }
+  }
+
+  // ---- events and notices ----
+
+  say(text: string, kind: Notice["kind"] = "info", undo = false): void {
+    this.notice = { text, kind, undo };
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => (this.notice = null), undo ? 12000 : 6000);
+  }
+
+  /**
+   * Asks for the account's status after a change. The answer of the action itself may be
+   * older than a status event that arrived meanwhile, so it is not used for the count.
+   */
+  private async refreshStatus(): Promise<void> {
+    const account = this.account;
+    try {
+      const status = await core.status(account);
+      if (account === this.account) this.status = status;
+    } catch {
+      // The next status event brings it.
+    }
+  }
+
+  private async afterChange(): Promise<void> {
+    await Promise.all([this.list.refresh(), this.reloadFolders()]);
+  }
+
+  private onEvent(event: AppEvent): void {
+    switch (event.type) {
+      case "status":
+        if (event.status.account === this.account) this.status = event.status;
+        break;
+      case "syncProgress":
+        if (event.account === this.account && this.status) {
+          this.status = {
+            ...this.status,
+            syncing: true,
+            progress: `${event.phase === "headers" ? "Syncing" : event.phase === "indexing" ? "Indexing" : "Fetching bodies of"} ${event.folder} ${event.done.toLocaleString()} / ${event.total.toLocaleString()}`,
+          };
+        }
+        break;
+      case "mailChanged":
+        if (event.account !== this.account) break;
+        void this.reloadFolders();
+        if (this.searching || this.list.source?.kind === "folder" && this.folder === event.folder) {
+          void this.list.refresh();
+        }
+        break;
+      case "localChange":
+      case "foldersChanged":
+        if (event.account !== this.account) break;
+        void this.reloadFolders();
+        // A folder that did not exist yet (first sync) gets its rows once it does.
+        if (this.list.error || this.list.total === 0) void this.list.refresh();
+        break;
+      case "failed":
+        if (event.account === this.account) this.say(`${event.task}: ${event.error.message}`, "error");
+        break;
+      case "accountsChanged":
+        void core.accounts().then((a) => (this.accounts = a));
+        break;
+    }
+  }
+}
+
+/**
+ * The query with `*` after its last word when that word is bare (no field, not quoted), so
+ * results show while the word is still being typed (the index matches whole tokens).
+ */
+export function asYouType(query: string): string {
+  const last = query.split(/\s+/).pop() ?? "";
+  const quotes = (query.match(/"/g) ?? []).length;
+  if (quotes % 2 === 0 && /^[\p{L}\p{N}]+$/u.test(last)) return `${query}*`;
+  return query;
+}
+
+export const mail = new MailState();

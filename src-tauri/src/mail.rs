@@ -168,8 +168,9 @@ pub async fn open_message(
     core: State<'_, Core>,
     account: String,
     id: String,
+    load_remote: bool,
 ) -> Result<MessageView> {
-    core.api().await?.open_message(&account, id).await
+    core.api().await?.open_message(&account, id, load_remote).await
 }
 
 #[tauri::command]

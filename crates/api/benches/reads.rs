@@ -203,7 +203,7 @@ async fn main() -> Result<()> {
     let mut samples = Vec::new();
     for id in opened_ids.iter().take(100) {
         let t = Instant::now();
-        let view = api.open_message("bench", id.clone()).await?;
+        let view = api.open_message("bench", id.clone(), false).await?;
         samples.push(t.elapsed());
         if view.text.is_none() {
             return Err(anyhow!("message {id} has no cached body"));

@@ -17,6 +17,7 @@ pub mod error;
 mod live;
 mod mail;
 mod pool;
+mod reading;
 mod settings;
 pub mod types;
 

@@ -77,8 +77,14 @@ impl Api {
     }
 
     /// A message with its body, fetched now when not cached; marks it read through the
-    /// journal unless the settings say otherwise.
-    pub async fn open_message(&self, account: &str, id: String) -> ApiResult<MessageView> {
+    /// journal unless the settings say otherwise. HTML comes sanitized with remote content
+    /// blocked, unless `load_remote` or the sender is always allowed.
+    pub async fn open_message(
+        &self,
+        account: &str,
+        id: String,
+        load_remote: bool,
+    ) -> ApiResult<MessageView> {
         let live = self.live(account).await?;
         let id = parse_id(&id)?;
         let (mut detail, body_error) = with_body(&live, id).await?;
@@ -98,6 +104,13 @@ impl Api {
             live.changed_locally().await;
         }
         let remote_allowed = state.remote_senders.contains(&detail.summary.from.addr);
+        let rendered = crate::reading::render(&live, &detail, load_remote || remote_allowed)
+            .await?
+            .unwrap_or(crate::reading::Rendered {
+                html: None,
+                remote_blocked: 0,
+                attachments: Vec::new(),
+            });
         Ok(MessageView {
             row: MessageRow::from(&detail.summary),
             to: detail.to.iter().map(Mailbox::from).collect(),
@@ -105,11 +118,10 @@ impl Api {
             message_id: detail.summary.message_id.clone(),
             list_id: detail.list_id.clone(),
             text: detail.body_text.take(),
-            // The HTML reader (sanitized, remote content counted) fills these in.
-            html: None,
-            remote_blocked: 0,
+            html: rendered.html,
+            remote_blocked: rendered.remote_blocked,
             remote_allowed,
-            attachments: Vec::new(),
+            attachments: rendered.attachments,
             body_error,
         })
     }

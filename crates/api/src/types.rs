@@ -219,13 +219,14 @@ pub struct MessageView {
     /// The plain text of the body; `None` when it is not cached and could not be
     /// fetched (see `bodyError`).
     pub text: Option<String>,
-    /// Sanitized HTML for a sandboxed frame. Not produced yet: always `None`.
+    /// Sanitized HTML (a fragment) for a script-less frame; `None` for plain-text mail
+    /// or while the message's source cannot be fetched.
     pub html: Option<String>,
     /// Remote resources the sanitizer blocked in `html`.
     pub remote_blocked: u32,
     /// The user chose to always load remote content from this sender.
     pub remote_allowed: bool,
-    /// Not listed yet: the cache keeps only the text of a body.
+    /// Parts that are not the body nor shown inline in it.
     pub attachments: Vec<AttachmentInfo>,
     /// Why the body is missing (e.g. offline and never fetched).
     pub body_error: Option<ApiError>,

@@ -79,7 +79,7 @@ async fn actions_made_offline_reach_the_server_when_it_returns() {
     for m in &to_archive {
         let id = s
             .api
-            .open_message("lab", m.id.clone())
+            .open_message("lab", m.id.clone(), false)
             .await
             .expect("still cached");
         let query = format!("HEADER Message-ID <{}>", id.message_id);
@@ -98,7 +98,7 @@ async fn actions_made_offline_reach_the_server_when_it_returns() {
     }
     let flagged_id = s
         .api
-        .open_message("lab", to_flag.id.clone())
+        .open_message("lab", to_flag.id.clone(), false)
         .await
         .expect("open")
         .message_id;

@@ -79,7 +79,7 @@ async fn the_needle_is_found_opened_and_marked_read() {
     // Headers only were synced: the body comes from the server now.
     let opened = s
         .api
-        .open_message("lab", row.id.clone())
+        .open_message("lab", row.id.clone(), false)
         .await
         .expect("open");
     assert!(opened.body_error.is_none(), "{:?}", opened.body_error);

@@ -170,7 +170,10 @@ pub async fn open_message(
     id: String,
     load_remote: bool,
 ) -> Result<MessageView> {
-    core.api().await?.open_message(&account, id, load_remote).await
+    core.api()
+        .await?
+        .open_message(&account, id, load_remote)
+        .await
 }
 
 #[tauri::command]

@@ -27,7 +27,7 @@ fn role(folder: Folder) -> Option<MailboxRole> {
         Folder::Sent => Some(MailboxRole::Sent),
         Folder::Drafts => Some(MailboxRole::Drafts),
         Folder::Archive => Some(MailboxRole::Archive),
-        Folder::ListsGitHub => None,
+        _ => None,
     }
 }
 

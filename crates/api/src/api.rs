@@ -330,6 +330,13 @@ fn account_from_form(form: &AccountForm, base: Option<&Account>) -> ApiResult<Ac
         .map(str::trim)
         .filter(|f| !f.is_empty())
         .map(PathBuf::from);
+    account.trusted_certificate =
+        match form.trust_fingerprint.as_deref().map(str::trim) {
+            Some(fp) if !fp.is_empty() => Some(fp.parse().map_err(|e| {
+                ApiError::invalid(format!("The fingerprint {fp} cannot be read: {e}"))
+            })?),
+            _ => None,
+        };
     account
         .addresses
         .retain(|a| !a.eq_ignore_ascii_case(address));
@@ -369,6 +376,7 @@ mod tests {
             user: "me".to_owned(),
             password: "x".to_owned(),
             ca_file: None,
+            trust_fingerprint: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! decides what to show by `kind` and never by message text. Messages are sentences a
 //! person understands; engine errors keep their cause chain in the message.
 
+use mailcall_mail::certificate::CertificateProblem;
 use mailcall_mail::sync::error_chain;
 use mailcall_mail::Error as MailError;
 use serde::{Deserialize, Serialize};
@@ -9,8 +10,8 @@ use specta::Type;
 
 /// What is known about a server certificate that was not trusted.
 ///
-/// Filled when the engine reports the certificate itself; today it reports only that
-/// verification failed, so every field may be empty.
+/// Filled from the certificate the server presented; the fields are empty only when the
+/// failure came from somewhere the certificate could not be read.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateFacts {
@@ -21,7 +22,7 @@ pub struct CertificateFacts {
     /// RFC 3339 dates.
     pub not_before: Option<String>,
     pub not_after: Option<String>,
-    /// SHA-256 of the DER certificate, lower-case hex with `:` between bytes.
+    /// SHA-256 of the DER certificate as `SHA256:AB:CD:...`, what `trustFingerprint` takes.
     pub sha256: Option<String>,
 }
 
@@ -102,6 +103,10 @@ impl From<MailError> for ApiError {
                     "The server {host} refused the login of {user}: check the user name and password."
                 ),
             },
+            MailError::UntrustedCertificate { ref problem, .. } => ApiError::Certificate {
+                certificate: Some(Box::new(facts(problem))),
+                message,
+            },
             MailError::Tls { ref source, .. }
                 if source.kind() == std::io::ErrorKind::InvalidData =>
             {
@@ -131,6 +136,25 @@ impl From<MailError> for ApiError {
             ref other if other.is_transient() => ApiError::Offline { message },
             _ => ApiError::Internal { message },
         }
+    }
+}
+
+/// The page's view of an untrusted certificate: every reason in words, and its facts.
+fn facts(problem: &CertificateProblem) -> CertificateFacts {
+    let c = &problem.certificate;
+    let date = |secs: i64| {
+        jiff::Timestamp::from_second(secs)
+            .map(|t| t.to_string())
+            .ok()
+    };
+    let reasons: Vec<String> = problem.reasons.iter().map(ToString::to_string).collect();
+    CertificateFacts {
+        problem: format!("Not trusted because {}.", reasons.join("; ")),
+        subject: Some(c.subject.clone()),
+        issuer: Some(c.issuer.clone()),
+        not_before: date(c.not_before),
+        not_after: date(c.not_after),
+        sha256: Some(c.sha256.to_string()),
     }
 }
 

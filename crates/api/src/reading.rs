@@ -33,9 +33,10 @@ pub(crate) async fn render(
     };
     let raw: Arc<[u8]> = raw.into();
     let reading = if load_remote {
-        let fetcher = RemoteFetcher::new(RemoteLimits::default()).map_err(|e| ApiError::Internal {
-            message: format!("Remote content cannot be loaded: {e}"),
-        })?;
+        let fetcher =
+            RemoteFetcher::new(RemoteLimits::default()).map_err(|e| ApiError::Internal {
+                message: format!("Remote content cannot be loaded: {e}"),
+            })?;
         reader::render_allowing_remote(raw, &fetcher).await
     } else {
         tokio::task::spawn_blocking(move || reader::render(&raw, &RemotePolicy::Block))

@@ -59,6 +59,9 @@ pub struct AccountForm {
     pub password: String,
     /// A PEM file of extra trusted root certificates (a company CA), or none.
     pub ca_file: Option<String>,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint (`SHA256:AB:...`,
+    /// as the `certificate` error shows it) and nothing else.
+    pub trust_fingerprint: Option<String>,
 }
 
 /// A configured account.

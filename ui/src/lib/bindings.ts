@@ -25,7 +25,7 @@ export const commands = {
 	folders: (account: string) => typedError<FolderInfo_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("folders", { account })),
 	listMessages: (account: string, folder: string, offset: number, limit: number) => typedError<MessagePage_Serialize, ApiError_Serialize>(__TAURI_INVOKE("list_messages", { account, folder, offset, limit })),
 	thread: (account: string, id: string) => typedError<MessageRow_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("thread", { account, id })),
-	openMessage: (account: string, id: string) => typedError<MessageView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_message", { account, id })),
+	openMessage: (account: string, id: string, loadRemote: boolean) => typedError<MessageView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_message", { account, id, loadRemote })),
 	search: (account: string, query: string, offset: number, limit: number) => typedError<MessagePage_Serialize, ApiError_Serialize>(__TAURI_INVOKE("search", { account, query, offset, limit })),
 	act: (account: string, action: Action, selection: Selection) => typedError<ActionResult, ApiError_Serialize>(__TAURI_INVOKE("act", { account, action, selection })),
 	undo: (account: string) => typedError<ActionResult, ApiError_Serialize>(__TAURI_INVOKE("undo", { account })),
@@ -68,6 +68,11 @@ export type AccountForm_Deserialize = {
 	password: string,
 	/**  A PEM file of extra trusted root certificates (a company CA), or none. */
 	caFile?: string | null,
+	/**
+	 *  Trust exactly the server certificate with this SHA-256 fingerprint (`SHA256:AB:...`,
+	 *  as the `certificate` error shows it) and nothing else.
+	 */
+	trustFingerprint?: string | null,
 };
 
 /**  The add-account (and edit-account) form. */
@@ -88,6 +93,11 @@ export type AccountForm_Serialize = {
 	password: string,
 	/**  A PEM file of extra trusted root certificates (a company CA), or none. */
 	caFile: string | null,
+	/**
+	 *  Trust exactly the server certificate with this SHA-256 fingerprint (`SHA256:AB:...`,
+	 *  as the `certificate` error shows it) and nothing else.
+	 */
+	trustFingerprint: string | null,
 };
 
 /**  A configured account. */
@@ -266,16 +276,16 @@ export type AttachmentInfo = {
 /**
  *  What is known about a server certificate that was not trusted.
  * 
- *  Filled when the engine reports the certificate itself; today it reports only that
- *  verification failed, so every field may be empty.
+ *  Filled from the certificate the server presented; the fields are empty only when the
+ *  failure came from somewhere the certificate could not be read.
  */
 export type CertificateFacts = CertificateFacts_Serialize | CertificateFacts_Deserialize;
 
 /**
  *  What is known about a server certificate that was not trusted.
  * 
- *  Filled when the engine reports the certificate itself; today it reports only that
- *  verification failed, so every field may be empty.
+ *  Filled from the certificate the server presented; the fields are empty only when the
+ *  failure came from somewhere the certificate could not be read.
  */
 export type CertificateFacts_Deserialize = {
 	/**  What is wrong (expired, unknown issuer, wrong host name, ...). */
@@ -285,15 +295,15 @@ export type CertificateFacts_Deserialize = {
 	/**  RFC 3339 dates. */
 	notBefore?: string | null,
 	notAfter?: string | null,
-	/**  SHA-256 of the DER certificate, lower-case hex with `:` between bytes. */
+	/**  SHA-256 of the DER certificate as `SHA256:AB:CD:...`, what `trustFingerprint` takes. */
 	sha256?: string | null,
 };
 
 /**
  *  What is known about a server certificate that was not trusted.
  * 
- *  Filled when the engine reports the certificate itself; today it reports only that
- *  verification failed, so every field may be empty.
+ *  Filled from the certificate the server presented; the fields are empty only when the
+ *  failure came from somewhere the certificate could not be read.
  */
 export type CertificateFacts_Serialize = {
 	/**  What is wrong (expired, unknown issuer, wrong host name, ...). */
@@ -303,7 +313,7 @@ export type CertificateFacts_Serialize = {
 	/**  RFC 3339 dates. */
 	notBefore: string | null,
 	notAfter: string | null,
-	/**  SHA-256 of the DER certificate, lower-case hex with `:` between bytes. */
+	/**  SHA-256 of the DER certificate as `SHA256:AB:CD:...`, what `trustFingerprint` takes. */
 	sha256: string | null,
 };
 
@@ -475,13 +485,16 @@ export type MessageView_Deserialize = {
 	 *  fetched (see `bodyError`).
 	 */
 	text?: string | null,
-	/**  Sanitized HTML for a sandboxed frame. Not produced yet: always `None`. */
+	/**
+	 *  Sanitized HTML (a fragment) for a script-less frame; `None` for plain-text mail
+	 *  or while the message's source cannot be fetched.
+	 */
 	html?: string | null,
 	/**  Remote resources the sanitizer blocked in `html`. */
 	remoteBlocked: number,
 	/**  The user chose to always load remote content from this sender. */
 	remoteAllowed: boolean,
-	/**  Not listed yet: the cache keeps only the text of a body. */
+	/**  Parts that are not the body nor shown inline in it. */
 	attachments: AttachmentInfo[],
 	/**  Why the body is missing (e.g. offline and never fetched). */
 	bodyError?: ApiError_Deserialize | null,
@@ -500,13 +513,16 @@ export type MessageView_Serialize = {
 	 *  fetched (see `bodyError`).
 	 */
 	text: string | null,
-	/**  Sanitized HTML for a sandboxed frame. Not produced yet: always `None`. */
+	/**
+	 *  Sanitized HTML (a fragment) for a script-less frame; `None` for plain-text mail
+	 *  or while the message's source cannot be fetched.
+	 */
 	html: string | null,
 	/**  Remote resources the sanitizer blocked in `html`. */
 	remoteBlocked: number,
 	/**  The user chose to always load remote content from this sender. */
 	remoteAllowed: boolean,
-	/**  Not listed yet: the cache keeps only the text of a body. */
+	/**  Parts that are not the body nor shown inline in it. */
 	attachments: AttachmentInfo[],
 	/**  Why the body is missing (e.g. offline and never fetched). */
 	bodyError: ApiError_Serialize | null,

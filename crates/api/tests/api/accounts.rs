@@ -28,10 +28,38 @@ async fn an_account_is_added_only_with_a_login_the_server_accepts() {
     // Without the lab's CA the certificate is not trusted.
     let mut untrusted = form(&lab, dir.path(), PASSWORD);
     untrusted.ca_file = None;
-    let refused = api.add_account(untrusted).await.expect_err("not trusted");
+    let refused = api
+        .add_account(untrusted.clone())
+        .await
+        .expect_err("not trusted");
     assert_eq!(refused.kind(), "certificate", "{refused:?}");
     assert!(!config.exists());
     assert!(!kr.has_password("lab").await.expect("keyring"));
+    // The page shows the certificate the lab made, by its SHA-256, and why it is refused.
+    let ApiError::Certificate {
+        certificate: Some(facts),
+        ..
+    } = &refused
+    else {
+        panic!("no certificate facts: {refused:?}");
+    };
+    let want = fingerprint(lab.cert_der().as_ref());
+    assert_eq!(facts.sha256.as_deref(), Some(want.as_str()));
+    assert!(facts.problem.contains("self-signed"), "{}", facts.problem);
+    assert!(facts.not_after.is_some() && facts.subject.is_some());
+
+    // Trusting exactly that fingerprint gets through TLS to the login (here refused, so
+    // nothing is stored); a pin for another certificate does not.
+    let mut pinned = untrusted.clone();
+    pinned.trust_fingerprint = facts.sha256.clone();
+    pinned.password = "not the password".to_owned();
+    let through = api.test_account(pinned).await.expect_err("wrong password");
+    assert_eq!(through.kind(), "auth", "{through:?}");
+    let mut other = untrusted;
+    other.trust_fingerprint = Some(fingerprint(b"another certificate"));
+    let refused = api.test_account(other).await.expect_err("another pin");
+    assert_eq!(refused.kind(), "certificate", "{refused:?}");
+    assert!(!config.exists());
 
     let info = api
         .add_account(form(&lab, dir.path(), PASSWORD))
@@ -101,4 +129,14 @@ async fn an_account_is_added_only_with_a_login_the_server_accepts() {
     assert!(!kr.has_password("lab").await.expect("keyring"));
     assert!(!dir.path().join("caches").join("lab.sqlite").exists());
     again.shutdown().await;
+}
+
+/// `SHA256:AB:CD:...` of `der`, computed here rather than by the code under test.
+fn fingerprint(der: &[u8]) -> String {
+    use sha2::Digest;
+    let hex: Vec<String> = sha2::Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    format!("SHA256:{}", hex.join(":"))
 }

@@ -83,6 +83,7 @@ pub fn form(lab: &DovecotLab, dir: &Path, password: &str) -> AccountForm {
         user: USER.to_owned(),
         password: password.to_owned(),
         ca_file: Some(ca.display().to_string()),
+        trust_fingerprint: None,
     }
 }
 

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::stream::{self, StreamExt};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use super::parts::data_uri;
 
@@ -157,23 +158,31 @@ impl RemoteFetcher {
     }
 
     /// Every URL of `urls` that loads, as URL -> `data:` URI; failures are left out (and
-    /// logged), so their references stay blocked.
+    /// logged), so their references stay blocked. Each fetch is a task of its own (at most
+    /// `concurrency` at once) owning what it uses, so callers' futures stay `Send`.
     pub async fn fetch_all(&self, urls: &[String]) -> HashMap<String, String> {
-        let limit = self.limits.concurrency.max(1);
-        stream::iter(urls.iter().take(super::urls::MAX_LOADABLE))
-            .map(|url| async move { (url.clone(), self.fetch(url).await) })
-            .buffer_unordered(limit)
-            .filter_map(|(url, result)| async move {
-                match result {
-                    Ok(data) => Some((url, data)),
-                    Err(e) => {
-                        tracing::debug!(error = %e, "remote content not loaded");
-                        None
-                    }
+        let gate = Arc::new(Semaphore::new(self.limits.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        for url in urls.iter().take(super::urls::MAX_LOADABLE).cloned() {
+            let fetcher = self.clone();
+            let gate = Arc::clone(&gate);
+            tasks.spawn(async move {
+                let _permit = gate.acquire_owned().await;
+                let result = fetcher.fetch(&url).await;
+                (url, result)
+            });
+        }
+        let mut loaded = HashMap::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((url, Ok(data))) => {
+                    loaded.insert(url, data);
                 }
-            })
-            .collect()
-            .await
+                Ok((_, Err(e))) => tracing::debug!(error = %e, "remote content not loaded"),
+                Err(e) => tracing::debug!(error = %e, "a remote fetch task ended early"),
+            }
+        }
+        loaded
     }
 }
 

@@ -85,7 +85,8 @@ export const core = {
   listMessages: (account: string, folder: string, offset: number, limit: number) =>
     unwrap(commands.listMessages(account, folder, offset, limit)),
   thread: (account: string, id: string) => unwrap(commands.thread(account, id)),
-  openMessage: (account: string, id: string) => unwrap(commands.openMessage(account, id)),
+  openMessage: (account: string, id: string, loadRemote = false) =>
+    unwrap(commands.openMessage(account, id, loadRemote)),
   search: (account: string, query: string, offset: number, limit: number) =>
     unwrap(commands.search(account, query, offset, limit)),
   act: (account: string, action: Action, selection: Selection) =>

@@ -253,12 +253,27 @@ class MailState {
     }
   }
 
+  /** Opens the shown message again with its remote content, fetched by the core. */
+  async loadRemote(): Promise<void> {
+    const row = this.open?.row;
+    if (!row) return;
+    const seq = ++this.openSeq;
+    try {
+      const view = await core.openMessage(this.account, row.id, true);
+      if (seq !== this.openSeq) return;
+      this.open = view;
+      this.remoteLoaded = true;
+    } catch (e) {
+      if (seq === this.openSeq) this.openError = apiError(e);
+    }
+  }
+
   /** Always loads remote content from `sender` (kept by the core), starting with this message. */
   async loadRemoteAlways(sender: string): Promise<void> {
     try {
       await core.setRemoteContent(sender, true);
-      this.remoteLoaded = true;
       this.say(`Remote content from ${sender} will always load.`);
+      await this.loadRemote();
     } catch (e) {
       this.say(apiError(e).message, "error");
     }

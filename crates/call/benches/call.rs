@@ -152,7 +152,7 @@ impl Raw {
 
 async fn raw(lab: &JanusLab, room: RoomId, samples: &Arc<MediaSamples>) -> (Duration, Duration) {
     let raw = Raw {
-        http: reqwest::Client::new(),
+        http: mailcall_janus::http::client().expect("an HTTP client"),
         url: lab.http_url(),
     };
     let t = Instant::now();

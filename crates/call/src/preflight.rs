@@ -174,7 +174,11 @@ async fn info(servers: &[String]) -> Check {
     };
     let url = format!("{}/info", http.trim_end_matches('/'));
     let fetched = async {
-        let response = reqwest::Client::new()
+        let client = mailcall_janus::http::client().map_err(|source| Error::Http {
+            url: url.clone(),
+            source,
+        })?;
+        let response = client
             .get(&url)
             .timeout(TIMEOUT)
             .send()

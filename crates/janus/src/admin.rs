@@ -76,7 +76,9 @@ impl Admin {
     /// Over HTTP; `url` is the admin endpoint (`http://host:7088/admin`).
     pub fn http(url: &str, secret: &str) -> Self {
         Self {
-            transport: AdminTransport::Http(reqwest::Client::new()),
+            transport: AdminTransport::Http(
+                crate::http::client().unwrap_or_else(|_| reqwest::Client::new()),
+            ),
             url: url.trim_end_matches('/').to_owned(),
             secret: secret.to_owned(),
         }

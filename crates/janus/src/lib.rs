@@ -14,6 +14,7 @@ pub mod admin;
 pub mod backoff;
 pub mod error;
 pub mod handle;
+pub mod http;
 pub mod id;
 pub mod message;
 pub mod plan;

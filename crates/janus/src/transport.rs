@@ -147,7 +147,7 @@ impl Connection {
                 })))
             }
             Endpoint::Http(url) => {
-                let client = reqwest::Client::builder()
+                let client = crate::http::client_builder()
                     .connect_timeout(CONNECT_TIMEOUT)
                     .build()
                     .map_err(|e| Error::Connect {

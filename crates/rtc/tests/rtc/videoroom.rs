@@ -49,7 +49,7 @@ async fn post(http: &reqwest::Client, url: &str, mut body: Value) -> Result<Valu
 impl Handle {
     /// Creates a session, attaches `janus.plugin.videoroom` and starts long-polling.
     pub async fn attach(base: &str) -> Result<Self> {
-        let http = reqwest::Client::new();
+        let http = mailcall_janus::http::client()?;
         let session = post(&http, base, json!({"janus": "create"})).await?;
         let session = session["data"]["id"].as_u64().context("no session id")?;
         let session_url = format!("{base}/{session}");

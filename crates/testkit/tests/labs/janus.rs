@@ -31,7 +31,7 @@ struct Http {
 
 impl Http {
     fn new(base: String) -> Self {
-        let client = reqwest::Client::new();
+        let client = http_client();
         Self { client, base }
     }
 
@@ -201,7 +201,9 @@ async fn videoroom_lifecycle(lab: &JanusLab, api: &mut Api) {
 #[tokio::test]
 async fn info_names_version_and_videoroom() {
     let lab = JanusLab::builder().start_or_panic();
-    let info = reqwest::get(format!("{}/info", lab.http_url()))
+    let info = http_client()
+        .get(format!("{}/info", lab.http_url()))
+        .send()
         .await
         .expect("GET info");
     let info: Value = info.json().await.expect("info is JSON");
@@ -435,4 +437,11 @@ fn dropping_a_namespace_removes_it_and_its_link() {
         .output()
         .expect("ip link");
     assert!(!links.status.success(), "{link} is gone");
+}
+
+/// reqwest has rustls without a crypto provider of its own in this workspace: these tests
+/// (plain HTTP to the lab) install ring as the process default first.
+fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -117,7 +117,8 @@ impl Api {
             cc: detail.cc.iter().map(Mailbox::from).collect(),
             message_id: detail.summary.message_id.clone(),
             list_id: detail.list_id.clone(),
-            text: detail.body_text.take(),
+            // Mail text keeps the wire's CRLF; a page given CR and LF breaks the line twice.
+            text: detail.body_text.take().map(|t| t.replace("\r\n", "\n")),
             html: rendered.html,
             remote_blocked: rendered.remote_blocked,
             remote_allowed,

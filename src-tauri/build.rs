@@ -21,6 +21,8 @@ fn main() {
         "reply_preview",
         "save_reply_draft",
         "create_folder",
+        "rename_folder",
+        "delete_folder",
         "sync_now",
         "settings",
         "set_settings",

@@ -33,6 +33,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             mail::reply_preview,
             mail::save_reply_draft,
             mail::create_folder,
+            mail::rename_folder,
+            mail::delete_folder,
             mail::sync_now,
             mail::settings,
             mail::set_settings,

@@ -242,6 +242,23 @@ pub async fn create_folder(core: State<'_, Core>, account: String, path: String)
 
 #[tauri::command]
 #[specta::specta]
+pub async fn rename_folder(
+    core: State<'_, Core>,
+    account: String,
+    from: String,
+    to: String,
+) -> Result<()> {
+    core.api().await?.rename_folder(&account, from, to).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_folder(core: State<'_, Core>, account: String, path: String) -> Result<()> {
+    core.api().await?.delete_folder(&account, path).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn sync_now(core: State<'_, Core>, account: String) -> Result<()> {
     core.api().await?.sync_now(&account).await
 }

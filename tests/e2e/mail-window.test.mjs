@@ -168,7 +168,7 @@ test("the big folder scrolls to its end by row index and opens its last message"
     last,
   );
   await waitFor("the last message open", async () => (await win.text('[data-testid="reader-subject"]')) === subject);
-  await win.waitFor('[data-testid="text-body"], [data-testid="body-missing"]');
+  await win.waitFor('[data-testid="text-body"], [data-testid="html-body"], [data-testid="body-missing"]');
   assert.ok((await rowCount()) <= MAX_ROWS);
   await win.screenshot("last-message");
 });
@@ -308,4 +308,26 @@ test("the whole flow by keyboard", async () => {
   await win.keys("z");
   await waitFor("undone by z", async () => /Undone/.test(await win.text('[data-testid="notice"]')));
   await win.screenshot("keyboard-flow");
+});
+
+test("a folder is created, renamed and deleted from the tree, and the server follows", async () => {
+  // The server's Maildir spells names in modified UTF-7 (RFC 3501): written out by hand here.
+  const onDisk = "Ablage f&APw-r &AMQ-mter";
+  await win.click('[data-testid="folder-new"]');
+  await win.type('[data-testid="folder-new-name"]', "Ablage");
+  await win.click('[data-testid="folder-create"]');
+  await win.click('[data-testid="folder"][data-path="Ablage"]');
+  assert.equal((await lab.command("folder Ablage")).exists, true, "created on the server");
+  await win.click('[data-testid="folder-rename"]');
+  await win.type('[data-testid="rename-to"]', "Ablage für Ämter");
+  await win.click('[data-testid="rename-submit"]');
+  await win.waitFor('[data-testid="folder"][data-path="Ablage für Ämter"]', 30000);
+  await win.screenshot("folder-renamed");
+  assert.equal((await lab.command(`folder ${onDisk}`)).exists, true, "renamed on the server");
+  assert.equal((await lab.command("folder Ablage")).exists, false, "the old name is gone");
+  await win.click('[data-testid="folder-delete"]');
+  await win.click('[data-testid="delete-confirm"]');
+  await win.until("the folder leaves the tree", `return !document.querySelector('[data-testid="folder"][data-path^="Ablage"]');`);
+  assert.equal((await lab.command(`folder ${onDisk}`)).exists, false, "deleted on the server");
+  await win.screenshot("folder-deleted");
 });

@@ -215,6 +215,52 @@ impl Api {
         Ok(())
     }
 
+    /// Renames a folder on the server and in the cache; its subfolders follow.
+    pub async fn rename_folder(&self, account: &str, from: String, to: String) -> ApiResult<()> {
+        let to = to.trim().to_owned();
+        if to.is_empty() {
+            return Err(ApiError::invalid("Give the folder a new name."));
+        }
+        self.change_folder(account, FolderChange::Rename { from, to })
+            .await
+    }
+
+    /// Deletes a folder and its mail on the server and in the cache.
+    pub async fn delete_folder(&self, account: &str, path: String) -> ApiResult<()> {
+        self.change_folder(account, FolderChange::Delete { path })
+            .await
+    }
+
+    /// Runs the engine's folder change on a connection of its own and a cache writer: the
+    /// engine keeps server and cache in step, so it gets both at once (blocking the
+    /// writer's thread for the server's answer, as a sort chunk does).
+    async fn change_folder(&self, account: &str, change: FolderChange) -> ApiResult<()> {
+        let live = self.live(account).await?;
+        let password = self.inner.opts.keyring.password(account).await?;
+        let mut conn = Connection::open(&live.account, &password).await?;
+        let runtime = tokio::runtime::Handle::current();
+        live.writer
+            .run(move |store| {
+                runtime.block_on(async move {
+                    let done = match &change {
+                        FolderChange::Rename { from, to } => {
+                            mailcall_mail::rename_folder(&mut conn, store, from, to).await
+                        }
+                        FolderChange::Delete { path } => {
+                            mailcall_mail::delete_folder(&mut conn, store, path).await
+                        }
+                    };
+                    conn.logout().await;
+                    done
+                })
+            })
+            .await?;
+        live.emit(AppEvent::FoldersChanged {
+            account: account.to_owned(),
+        });
+        Ok(())
+    }
+
     pub async fn settings(&self) -> Settings {
         self.inner.state.get().settings
     }
@@ -445,4 +491,10 @@ mod tests {
             ("GitHub", Some("Lists"), 1)
         );
     }
+}
+
+/// A change to the folder tree that needs the server and the cache together.
+enum FolderChange {
+    Rename { from: String, to: String },
+    Delete { path: String },
 }

@@ -3,7 +3,7 @@
 
 use mailcall_api::{Action, Selection};
 
-use crate::lab::{server_count, synced, wait_status};
+use crate::lab::{other_client, server_count, synced, wait_status};
 
 fn ids(rows: &[mailcall_api::MessageRow]) -> Vec<String> {
     rows.iter().map(|r| r.id.clone()).collect()
@@ -151,4 +151,68 @@ async fn a_reply_draft_lands_in_drafts_in_the_thread() {
     assert_eq!(server_count(&s.lab, "Drafts", &query).await, 1);
     let body = "BODY \"Thanks, noted.\"";
     assert_eq!(server_count(&s.lab, "Drafts", body).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_is_created_renamed_and_deleted_on_the_server() {
+    let s = synced("folders", 37, 120).await;
+    s.api
+        .create_folder("lab", "Ablage".into())
+        .await
+        .expect("create");
+    let inbox = s
+        .api
+        .list_messages("lab", "INBOX".into(), 0, 2)
+        .await
+        .expect("inbox");
+    let moved = ids(&inbox.rows);
+    s.api
+        .act(
+            "lab",
+            Action::Move {
+                folder: "Ablage".into(),
+            },
+            Selection::Ids { ids: moved.clone() },
+        )
+        .await
+        .expect("move");
+    wait_status(&s.api, "the moves replayed", |st| st.pending == 0).await;
+    assert_eq!(server_count(&s.lab, "Ablage", "ALL").await, 2);
+
+    // Renamed to a name that needs modified UTF-7 on the wire (spelt out here by hand).
+    s.api
+        .rename_folder("lab", "Ablage".into(), "Ablage für Ämter".into())
+        .await
+        .expect("rename");
+    let folders = s.api.folders("lab").await.expect("folders");
+    let renamed = folders
+        .iter()
+        .find(|f| f.path == "Ablage für Ämter")
+        .expect("the renamed folder is listed");
+    assert_eq!(renamed.total, 2);
+    assert!(!folders.iter().any(|f| f.path == "Ablage"));
+    assert_eq!(
+        server_count(&s.lab, "Ablage f&APw-r &AMQ-mter", "ALL").await,
+        2
+    );
+
+    s.api
+        .delete_folder("lab", "Ablage für Ämter".into())
+        .await
+        .expect("delete");
+    let folders = s.api.folders("lab").await.expect("folders");
+    assert!(!folders.iter().any(|f| f.path.starts_with("Ablage")));
+    let mut raw = other_client(&s.lab).await;
+    let listed = raw.list(None, Some("*")).await.expect("list");
+    let names: Vec<String> = {
+        use futures::TryStreamExt;
+        listed
+            .map_ok(|n| n.name().to_owned())
+            .try_collect()
+            .await
+            .expect("names")
+    };
+    raw.logout().await.expect("logout");
+    assert!(!names.iter().any(|n| n.starts_with("Ablage")), "{names:?}");
+    assert!(s.api.delete_folder("lab", "INBOX".into()).await.is_err());
 }

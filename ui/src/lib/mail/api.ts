@@ -98,6 +98,9 @@ export const core = {
     unwrap(commands.saveReplyDraft(account, id, all, body)),
   syncNow: (account: string) => unwrap(commands.syncNow(account)),
   createFolder: (account: string, path: string) => unwrap(commands.createFolder(account, path)),
+  renameFolder: (account: string, from: string, to: string) =>
+    unwrap(commands.renameFolder(account, from, to)),
+  deleteFolder: (account: string, path: string) => unwrap(commands.deleteFolder(account, path)),
   settings: () => unwrap(commands.settings()),
   setSettings: (settings: Settings) => unwrap(commands.setSettings(settings)),
   savedSearches: () => unwrap(commands.savedSearches()),

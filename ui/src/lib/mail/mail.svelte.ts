@@ -379,6 +379,28 @@ class MailState {
     }
   }
 
+  async renameFolder(from: string, to: string): Promise<void> {
+    try {
+      await core.renameFolder(this.account, from, to);
+      await this.reloadFolders();
+      if (this.folder === from) await this.showFolder(to);
+      this.say(`Renamed “${from}” to “${to}”.`);
+    } catch (e) {
+      this.say(apiError(e).message, "error");
+    }
+  }
+
+  async deleteFolder(path: string): Promise<void> {
+    try {
+      await core.deleteFolder(this.account, path);
+      await this.reloadFolders();
+      if (this.folder === path) await this.showFolder("INBOX");
+      this.say(`Deleted the folder “${path}”.`);
+    } catch (e) {
+      this.say(apiError(e).message, "error");
+    }
+  }
+
   // ---- replies ----
 
   async startReply(all: boolean): Promise<void> {

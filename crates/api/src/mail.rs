@@ -443,6 +443,12 @@ pub(crate) fn folder_tree(boxes: &[MailboxSummary], delimiter: Option<&str>) -> 
     out.into_iter().map(|(_, f)| f).collect()
 }
 
+/// A change to the folder tree that needs the server and the cache together.
+enum FolderChange {
+    Rename { from: String, to: String },
+    Delete { path: String },
+}
+
 #[cfg(test)]
 mod tests {
     use mailcall_mail::{MailboxId, MailboxRole};
@@ -491,10 +497,4 @@ mod tests {
             ("GitHub", Some("Lists"), 1)
         );
     }
-}
-
-/// A change to the folder tree that needs the server and the cache together.
-enum FolderChange {
-    Rename { from: String, to: String },
-    Delete { path: String },
 }

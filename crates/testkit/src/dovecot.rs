@@ -35,6 +35,9 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tempfile::TempDir;
 
+/// A logged-in IMAP session on the lab (see [`DovecotLab::imap_session`]).
+pub type ImapSession = async_imap::Session<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+
 use crate::process::{
     children_of, free_loopback_port, is_alive, require_binary, run, send_signal, Daemon,
 };
@@ -289,6 +292,26 @@ impl DovecotLab {
             .with_root_certificates(roots)
             .with_no_client_auth();
         Ok(Arc::new(config))
+    }
+
+    /// Another IMAP client on `user`'s mailbox over implicit TLS, logged in, trusting this
+    /// lab's certificate: what tests use to see the server's own state.
+    pub async fn imap_session(&self, user: &str, password: &str) -> Result<ImapSession> {
+        let tcp = tokio::net::TcpStream::connect((self.host(), self.imaps_port())).await?;
+        let name = ServerName::try_from(self.host().to_owned())?;
+        let tls = tokio_rustls::TlsConnector::from(self.tls_client_config()?)
+            .connect(name, tcp)
+            .await?;
+        let mut client = async_imap::Client::new(tls);
+        client
+            .read_response()
+            .await?
+            .context("the server sent no greeting")?;
+        client
+            .login(user, password)
+            .await
+            .map_err(|(e, _)| e)
+            .context("login")
     }
 
     /// The Maildir++ root of `user`: INBOX is `<root>/cur|new|tmp`, folders are `<root>/.Name`.

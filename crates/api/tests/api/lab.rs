@@ -5,16 +5,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use async_imap::Session;
 use mailcall_api::{AccountForm, AccountStatus, Api, ApiOptions, LiveOptions, SecurityKind};
 use mailcall_mail::sync::Backoff;
 use mailcall_mail::{Keyring, SyncOptions};
 use mailcall_testkit::dovecot::DovecotLab;
 use mailcall_testkit::fixture::{Fixture, Manifest};
 use mailcall_testkit::keyring::KeyringLab;
-use rustls::pki_types::ServerName;
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 
 pub const USER: &str = "alice";
 pub const PASSWORD: &str = "correct horse";
@@ -135,30 +131,13 @@ pub async fn wait_status(
     }
 }
 
-pub type Raw = Session<TlsStream<TcpStream>>;
+pub type Raw = mailcall_testkit::dovecot::ImapSession;
 
 /// Another IMAP client on the lab mailbox, to see what the server holds.
 pub async fn other_client(lab: &DovecotLab) -> Raw {
-    let tcp = TcpStream::connect((lab.host(), lab.imaps_port()))
+    lab.imap_session(USER, PASSWORD)
         .await
-        .expect("tcp");
-    let config = lab.tls_client_config().expect("tls config");
-    let name = ServerName::try_from(lab.host()).expect("name").to_owned();
-    let tls = tokio_rustls::TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .expect("tls");
-    let mut client = async_imap::Client::new(tls);
-    client
-        .read_response()
-        .await
-        .expect("greeting")
-        .expect("greeting");
-    client
-        .login(USER, PASSWORD)
-        .await
-        .map_err(|(e, _)| e)
-        .expect("login")
+        .expect("another IMAP client")
 }
 
 /// How many messages of `folder` on the server match an IMAP search.

@@ -5,15 +5,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use async_imap::Session;
 use mailcall_mail::{
     sync_account, Account, Password, Security, Store, SyncEvent, SyncOptions, SyncReport,
 };
 use mailcall_testkit::dovecot::DovecotLab;
 use mailcall_testkit::fixture::{Fixture, Manifest};
-use rustls::pki_types::ServerName;
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_util::sync::CancellationToken;
 
 pub const USER: &str = "alice";
@@ -130,30 +126,13 @@ pub fn recorder() -> (
     (events, move |e| sink.lock().expect("not poisoned").push(e))
 }
 
-pub type Raw = Session<TlsStream<TcpStream>>;
+pub type Raw = mailcall_testkit::dovecot::ImapSession;
 
 /// Another IMAP client on the same mailbox, over implicit TLS.
 pub async fn other_client(lab: &DovecotLab) -> Raw {
-    let tcp = TcpStream::connect((lab.host(), lab.imaps_port()))
+    lab.imap_session(USER, PASSWORD)
         .await
-        .expect("tcp");
-    let config = lab.tls_client_config().expect("tls config");
-    let name = ServerName::try_from(lab.host()).expect("name").to_owned();
-    let tls = tokio_rustls::TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .expect("tls");
-    let mut client = async_imap::Client::new(tls);
-    client
-        .read_response()
-        .await
-        .expect("greeting")
-        .expect("greeting");
-    client
-        .login(USER, PASSWORD)
-        .await
-        .map_err(|(e, _)| e)
-        .expect("login")
+        .expect("another IMAP client")
 }
 
 /// Runs a command on the raw client and drains its responses.

@@ -21,9 +21,8 @@
 
 mod decide;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -124,7 +123,7 @@ impl Store {
             .optional()
             .context("read a sender")?;
         if known.is_none() {
-            decide_and_store(&tx, &addr, &me)?;
+            decide_and_store(&tx, &addr, &threads_with_my_mail(&tx, &me)?)?;
         }
         let value = match mark {
             Mark::Person => Some("person"),
@@ -309,9 +308,10 @@ fn classify_new(tx: &Transaction<'_>, me: &[String]) -> Result<ClassifyReport> {
         .context("count my messages to a sender")?;
         touched.insert(addr.clone());
     }
+    let mine = threads_with_my_mail(tx, me)?;
     for addr in &touched {
         report.senders += 1;
-        if let Some(rows) = decide_and_store(tx, addr, me)? {
+        if let Some(rows) = decide_and_store(tx, addr, &mine)? {
             report.changed += 1;
             report.rows_updated += rows;
         }
@@ -327,8 +327,8 @@ fn classify_new(tx: &Transaction<'_>, me: &[String]) -> Result<ClassifyReport> {
 
 /// Gathers the evidence of `addr`, decides, stores the decision, and rewrites the
 /// sender's rows when its effective class changed. Returns the rows rewritten then.
-fn decide_and_store(tx: &Transaction<'_>, addr: &str, me: &[String]) -> Result<Option<u64>> {
-    let evidence = gather(tx, addr, me)?;
+fn decide_and_store(tx: &Transaction<'_>, addr: &str, mine: &MyThreads) -> Result<Option<u64>> {
+    let evidence = gather(tx, addr, mine)?;
     let class = classify_sender(&evidence);
     let before: Option<(String, Option<String>)> = tx
         .query_row(
@@ -377,8 +377,30 @@ fn rewrite_rows(tx: &Transaction<'_>, addr: &str) -> Result<u64> {
     Ok(n as u64)
 }
 
+/// Threads holding a message of mine.
+type MyThreads = HashSet<i64>;
+
+/// Every thread with a message from one of my addresses, read once per run: probing the
+/// threads of each sender one by one cost up to [`WINDOW`] lookups per sender.
+fn threads_with_my_mail(tx: &Transaction<'_>, me: &[String]) -> Result<MyThreads> {
+    if me.is_empty() {
+        return Ok(MyThreads::new());
+    }
+    let list = vec!["?"; me.len()].join(", ");
+    let sql = format!(
+        "SELECT DISTINCT thread_id FROM messages INDEXED BY messages_from \
+         WHERE from_addr IN ({list})"
+    );
+    let mut stmt = tx.prepare_cached(&sql).context("read my threads")?;
+    let rows = stmt
+        .query_map(params_from_iter(me.iter()), |r| r.get::<_, i64>(0))
+        .context("read my threads")?;
+    rows.collect::<rusqlite::Result<MyThreads>>()
+        .context("read my threads")
+}
+
 /// The evidence about `addr` in the cache (see [`Evidence`]).
-fn gather(tx: &Transaction<'_>, addr: &str, me: &[String]) -> Result<Evidence> {
+fn gather(tx: &Transaction<'_>, addr: &str, mine: &MyThreads) -> Result<Evidence> {
     let messages: u64 = tx
         .prepare_cached(
             "SELECT count(*) FROM messages INDEXED BY messages_from WHERE from_addr = ?1",
@@ -431,23 +453,6 @@ fn gather(tx: &Transaction<'_>, addr: &str, me: &[String]) -> Result<Evidence> {
     e.top_shape = shapes.values().copied().max().unwrap_or(0);
     dates.sort_unstable();
     e.interval_cv = interval_cv(&dates);
-    if !me.is_empty() {
-        let list = vec!["?"; me.len()].join(", ");
-        // By the thread index: probing by my address instead would walk all my mail.
-        let sql = format!(
-            "SELECT 1 FROM messages INDEXED BY messages_thread \
-             WHERE thread_id = ? AND from_addr IN ({list}) LIMIT 1"
-        );
-        let mut stmt = tx.prepare_cached(&sql).context("look for my messages")?;
-        for t in threads {
-            let mut values = vec![Value::Integer(t)];
-            values.extend(me.iter().map(|a| Value::Text(a.clone())));
-            let mine = stmt
-                .query_row(params_from_iter(values), |_| Ok(()))
-                .optional()
-                .context("look for my messages")?;
-            e.threads_with_me += u64::from(mine.is_some());
-        }
-    }
+    e.threads_with_me = threads.iter().filter(|t| mine.contains(t)).count() as u64;
     Ok(e)
 }

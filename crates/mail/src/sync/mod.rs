@@ -230,6 +230,10 @@ async fn sync_once(
         }
     }
     let of = folders.len();
+    // Senders are decided after INBOX (what the user sees first) and then once after the
+    // other folders: deciding after each folder decided the same senders again and again.
+    // The last call also picks up mail a failed earlier pass stored but did not decide
+    // (it looks only past its own progress mark, so it costs nothing when all is decided).
     for (index, (name, role)) in folders.iter().enumerate() {
         progress(SyncEvent::FolderStarted {
             folder: name.clone(),
@@ -237,7 +241,13 @@ async fn sync_once(
             of,
         });
         let r = sync_folder(conn, store, name, *role, opts, progress, cancel).await?;
-        classify_after(store, account, opts, &r)?;
+        if index == 0 {
+            classify_after(store, account, opts, &r)?;
+        }
+        if index + 1 == of && opts.classify_senders {
+            let r = store.classify_senders(&account.my_addresses())?;
+            tracing::debug!(?r, "senders classified");
+        }
         progress(SyncEvent::FolderDone { report: r.clone() });
         report.merge(r);
     }

@@ -354,6 +354,10 @@ async fn watch(shared: &Shared, retries: &mut Retries) -> Result<()> {
         return Ok(());
     }
     or_cancel(&shared.cancel, conn.select(INBOX, &MailboxState::default())).await?;
+    // IDLE reports only what arrives from now on: mail that came after the last INBOX
+    // sync and before this SELECT (at start, after a reconnect) would wait for the next
+    // change. One look at INBOX now costs a status round trip when nothing came.
+    shared.inbox_changed.notify_one();
     loop {
         retries.reset();
         shared.emit(ServiceEvent::Sync(SyncEvent::Idle {

@@ -30,6 +30,8 @@ fn main() {
         "save_search",
         "delete_search",
         "set_remote_content",
+        "save_attachment",
+        "open_link",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("src-tauri/capabilities/**/*.json")

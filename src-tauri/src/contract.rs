@@ -5,7 +5,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::{commands, mail};
+use crate::{commands, mail, outside};
 
 /// Where the generated bindings are committed, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
@@ -41,9 +41,11 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             mail::saved_searches,
             mail::save_search,
             mail::delete_search,
-            mail::set_remote_content
+            mail::set_remote_content,
+            outside::save_attachment,
+            outside::open_link
         ])
-        .events(collect_events![commands::CoreNotice])
+        .events(collect_events![commands::CoreNotice, outside::LinkClicked])
 }
 
 /// Writes the TypeScript bindings to `path`.

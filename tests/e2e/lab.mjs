@@ -1,6 +1,6 @@
 // The mail lab for window tests: runs `mailcall-lab` (crates/testkit), which starts a real
 // Dovecot with a fixture mailbox and a private gnome-keyring bus, and talks to it over its
-// stdin/stdout (one JSON line per command: stop, start, folder NAME, quit).
+// stdin/stdout (one JSON line per command: stop, start, folder NAME, append PATH, quit).
 
 import { spawn } from "node:child_process";
 import { existsSync, openSync } from "node:fs";

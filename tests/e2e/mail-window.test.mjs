@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { outputDir, waitFor } from "./harness.mjs";
+import { submitAccountForm } from "./account.mjs";
 import { startLab } from "./lab.mjs";
 import { openWindow } from "./window.mjs";
 
@@ -25,14 +26,12 @@ let lab;
 let win;
 let tmp;
 let config;
-let address;
 let inboxTotal;
 
 before(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), "mailcall-window-"));
   lab = await startLab({ messages, dir: out });
   config = path.join(tmp, "config", "config.toml");
-  address = /<([^>]+)>/.exec(lab.address)?.[1] ?? lab.address;
   inboxTotal = lab.summary.folders.INBOX.total;
   win = await openWindow({
     dir: out,
@@ -69,13 +68,6 @@ function keyringItems() {
   return [...reply.matchAll(/object path "([^"]+)"/g)].map((m) => m[1]);
 }
 
-async function fillAccount(password) {
-  await win.type('[data-testid="f-address"]', address);
-  await win.type('[data-testid="f-host"]', lab.host);
-  await win.type('[data-testid="f-port"]', String(lab.imapsPort));
-  await win.type('[data-testid="f-user"]', lab.user);
-  await win.type('[data-testid="f-password"]', password);
-}
 
 const folderState = () =>
   win.exec(`return Object.fromEntries([...document.querySelectorAll('[data-testid="folder"]')]
@@ -89,8 +81,7 @@ const pending = () => win.exec(`return Number(document.querySelector('[data-test
 test("first run: the add-account form refuses a wrong password and stores nothing", async () => {
   await win.waitFor('[data-testid="account-form"]', 30000);
   await win.screenshot("welcome");
-  await fillAccount("not the password");
-  await win.click('[data-testid="f-submit"]');
+  await submitAccountForm(win, lab, "not the password");
   // The lab's certificate is self-signed: the page says so before any login.
   const problem = await waitFor("the certificate page", () => win.text('[data-testid="cert-problem"]'));
   assert.match(problem, /self-signed/, "the certificate page says what is wrong");

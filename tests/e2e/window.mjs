@@ -1,7 +1,8 @@
 // The real app window under Xvfb, driven through tauri-driver and WebKitWebDriver with the
 // W3C WebDriver protocol spoken directly over HTTP.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { freePort, portOpen, root, start, waitFor } from "./harness.mjs";
 
@@ -11,6 +12,8 @@ const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 /** Opens the app with `env` added to its environment; returns the window's driver. */
 export async function openWindow({ dir, env = {} }) {
   if (!existsSync(appBin)) throw new Error(`no app binary at ${appBin}: run \`make build\` first`);
+  // The window's saved size and place live under XDG_CONFIG_HOME: a test gets its own.
+  env = { XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), "mailcall-xdg-config-")), ...env };
   let display;
   do display = 100 + Math.floor(Math.random() * 800);
   while (existsSync(`/tmp/.X11-unix/X${display}`));
@@ -58,6 +61,9 @@ export async function openWindow({ dir, env = {} }) {
 
   const win = {
     wd,
+    /** The private X display the window is on (for xdotool). */
+    display: `:${display}`,
+    sessionId: created.sessionId,
     async find(css) {
       const el = await wd("POST", s("/element"), { using: "css selector", value: css });
       return el[ELEMENT];

@@ -7,13 +7,14 @@
 //! [`Api::subscribe`].
 //!
 //! Modules: [`api`] accounts and lifecycle, `mail` reading and preferences, `actions`
-//! changes through the offline journal, `live` one running account, `pool` cache
+//! changes through the offline journal, `files` attachments and links that leave the app, `live` one running account, `pool` cache
 //! connections, `settings` the app's own small state file, [`types`] and [`error`] what
 //! crosses to the page.
 
 mod actions;
 pub mod api;
 pub mod error;
+mod files;
 mod live;
 mod mail;
 mod pool;
@@ -23,6 +24,7 @@ pub mod types;
 
 pub use api::{Api, ApiOptions};
 pub use error::{ApiError, ApiResult, CertificateFacts};
+pub use files::link_to_open;
 pub use live::LiveOptions;
 pub use mail::MAX_PAGE;
 pub use types::*;

@@ -48,6 +48,26 @@ pub(crate) async fn render(
     Ok(Some(rendered(reading)))
 }
 
+/// Attachment `index` of the message, from its cached or freshly fetched source.
+pub(crate) async fn attachment(
+    live: &Live,
+    detail: &MessageDetail,
+    index: u32,
+) -> ApiResult<reader::SavedAttachment> {
+    let raw = source(live, detail)
+        .await?
+        .ok_or_else(|| ApiError::Offline {
+            message:
+                "The attachment is not in the local copy yet, and the server cannot be reached now."
+                    .into(),
+        })?;
+    let index = usize::try_from(index).unwrap_or(usize::MAX);
+    tokio::task::spawn_blocking(move || reader::attachment(&raw, index))
+        .await
+        .map_err(|e| ApiError::internal(format!("The attachment could not be read: {e}")))?
+        .map_err(|e| ApiError::not_found(format!("{e}")))
+}
+
 async fn source(live: &Live, detail: &MessageDetail) -> ApiResult<Option<Vec<u8>>> {
     let id: MessageId = detail.summary.id;
     if let Some(raw) = live.reads.run(move |s| s.raw_message(id)).await? {
@@ -72,6 +92,7 @@ fn rendered(reading: Reading) -> Rendered {
             .iter()
             .filter(|a| !a.inline)
             .map(|a| AttachmentInfo {
+                index: u32::try_from(a.index).unwrap_or(u32::MAX),
                 name: a
                     .filename
                     .clone()

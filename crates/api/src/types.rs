@@ -204,6 +204,8 @@ impl From<&Address> for Mailbox {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AttachmentInfo {
+    /// What [`crate::Api::save_attachment`] takes to save this one.
+    pub index: u32,
     pub name: String,
     pub mime_type: String,
     pub size: u32,
@@ -371,6 +373,9 @@ pub enum AppEvent {
         removed: u32,
         flags: u32,
     },
+    /// New mail reached INBOX after the account's first full sync (mail arriving, not the
+    /// mailbox filling in): what a desktop notification is about.
+    NewMail { account: String, count: u32 },
     /// A local action changed these messages in the cache.
     LocalChange { account: String, ids: Vec<String> },
     /// Folder counts or the folder list changed.
@@ -385,6 +390,14 @@ pub enum AppEvent {
     },
     /// An account was added, changed or removed.
     AccountsChanged,
+}
+
+/// A desktop notification's text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MailNotice {
+    pub title: String,
+    pub body: String,
 }
 
 /// A row id from the page.

@@ -41,11 +41,22 @@ export const commands = {
 	saveSearch: (search: SavedSearch) => typedError<SavedSearch[], ApiError_Serialize>(__TAURI_INVOKE("save_search", { search })),
 	deleteSearch: (name: string) => typedError<SavedSearch[], ApiError_Serialize>(__TAURI_INVOKE("delete_search", { name })),
 	setRemoteContent: (sender: string, always: boolean) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("set_remote_content", { sender, always })),
+	/**
+	 *  Asks where to save attachment `index` of message `id` and saves it there. `None` when
+	 *  the user closed the dialog; otherwise the path written.
+	 */
+	saveAttachment: (account: string, id: string, index: number) => typedError<string | null, ApiError_Serialize>(__TAURI_INVOKE("save_attachment", { account, id, index })),
+	/**
+	 *  Opens `url` (a link the user clicked in a message and confirmed after seeing it) in
+	 *  the system browser or mail handler.
+	 */
+	openLink: (url: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_link", { url })),
 };
 
 /** Events */
 export const events = {
 	coreNotice: makeEvent<CoreNotice, CoreNotice>("core-notice"),
+	linkClicked: makeEvent<LinkClicked, LinkClicked>("link-clicked"),
 };
 
 /* Types */
@@ -225,6 +236,11 @@ export type AppEvent_Deserialize =
  *  changed flags. Counts and lists of `folder` are stale.
  */
 { type: "mailChanged"; account: string; folder: string; inserted: number; removed: number; flags: number } | 
+/**
+ *  New mail reached INBOX after the account's first full sync (mail arriving, not the
+ *  mailbox filling in): what a desktop notification is about.
+ */
+{ type: "newMail"; account: string; count: number } | 
 /**  A local action changed these messages in the cache. */
 { type: "localChange"; account: string; ids: string[] } | 
 /**  Folder counts or the folder list changed. */
@@ -245,6 +261,11 @@ export type AppEvent_Serialize =
  *  changed flags. Counts and lists of `folder` are stale.
  */
 { type: "mailChanged"; account: string; folder: string; inserted: number; removed: number; flags: number } | 
+/**
+ *  New mail reached INBOX after the account's first full sync (mail arriving, not the
+ *  mailbox filling in): what a desktop notification is about.
+ */
+{ type: "newMail"; account: string; count: number } | 
 /**  A local action changed these messages in the cache. */
 { type: "localChange"; account: string; ids: string[] } | 
 /**  Folder counts or the folder list changed. */
@@ -270,6 +291,8 @@ export type AppInfo = {
 
 /**  An attachment of an opened message. */
 export type AttachmentInfo = {
+	/**  What [`crate::Api::save_attachment`] takes to save this one. */
+	index: number,
 	name: string,
 	mimeType: string,
 	size: number,
@@ -381,6 +404,11 @@ export type FolderInfo_Serialize = {
 
 /**  The special use of a folder. */
 export type FolderRole = "inbox" | "sent" | "drafts" | "trash" | "junk" | "archive" | "all" | "flagged";
+
+/**  A link in a message was clicked: the page shows `url` and asks before it opens. */
+export type LinkClicked = {
+	url: string,
+};
 
 /**  A name and address of a header. */
 export type Mailbox = Mailbox_Serialize | Mailbox_Deserialize;

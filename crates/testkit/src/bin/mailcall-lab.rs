@@ -11,6 +11,7 @@
 //! - `folder NAME`: what the server holds in the IMAP folder `NAME` (as the Maildir on disk
 //!   says): message count, flag counts and, for folders of at most [`LISTED`] messages, the
 //!   threading headers of each message.
+//! - `append PATH`: delivers the message in file `PATH` to INBOX, unread, as new mail.
 //! - `quit` (or end of input): stops everything and removes the lab's files.
 //!
 //! usage: `mailcall-lab [--messages N] [--seed S] [--user NAME] [--password PW] [--no-keyring]`
@@ -122,6 +123,7 @@ fn main() -> Result<()> {
             "stop" => lab.stop().map(|()| json!({ "event": "stopped" })),
             "start" => lab.start().map(|()| json!({ "event": "started" })),
             "folder" => folder_report(&maildir, arg.trim()),
+            "append" => append_file(&lab, &options.user, arg.trim()),
             "quit" => break,
             other => {
                 Ok(json!({ "event": "error", "message": format!("unknown command {other:?}") }))
@@ -181,6 +183,13 @@ fn write_extra_folder(lab: &DovecotLab, user: &str) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Delivers the message in file `path` to INBOX (unread), as new mail arriving.
+fn append_file(lab: &DovecotLab, user: &str, path: &str) -> Result<Value> {
+    let raw = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
+    let file = lab.append_maildir(user, "INBOX", &raw, &[])?;
+    Ok(json!({ "event": "appended", "file": file.display().to_string() }))
 }
 
 /// What the server holds in `folder`, read from its Maildir (Dovecot keeps flags in the

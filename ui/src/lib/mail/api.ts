@@ -108,6 +108,9 @@ export const core = {
   deleteSearch: (name: string) => unwrap(commands.deleteSearch(name)),
   setRemoteContent: (sender: string, always: boolean) =>
     unwrap(commands.setRemoteContent(sender, always)),
+  saveAttachment: (account: string, id: string, index: number) =>
+    unwrap(commands.saveAttachment(account, id, index)),
+  openLink: (url: string) => unwrap(commands.openLink(url)),
 };
 
 /** Streams the core's events to `onEvent` until the page goes away. */

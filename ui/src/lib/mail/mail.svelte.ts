@@ -64,6 +64,10 @@ class MailState {
   remoteLoaded = $state(false);
   /** Conversation view: the reading pane lists the open message's whole thread. */
   threaded = $state(false);
+  /** The row being opened while its body loads (the pane shows its header meanwhile). */
+  pendingRow = $state<MessageRow | null>(null);
+  /** A clicked link waiting for the user to confirm its real address. */
+  link = $state<{ url: string; text: string } | null>(null);
   conversation = $state<MessageRow[]>([]);
   private openSeq = 0;
 
@@ -238,6 +242,12 @@ class MailState {
     this.opening = true;
     this.openError = null;
     this.remoteLoaded = false;
+    this.link = null;
+    // The pane shows the new message's header at once, never the previous body under it.
+    if (this.open?.row.id !== row.id) {
+      this.open = null;
+      this.pendingRow = row;
+    }
     try {
       const [view, thread] = await Promise.all([
         core.openMessage(this.account, row.id),
@@ -249,7 +259,39 @@ class MailState {
     } catch (e) {
       if (seq === this.openSeq) this.openError = apiError(e);
     } finally {
-      if (seq === this.openSeq) this.opening = false;
+      if (seq === this.openSeq) {
+        this.opening = false;
+        this.pendingRow = null;
+      }
+    }
+  }
+
+  /** A link clicked in the body: shown with its real address until the user opens it. */
+  askLink(url: string, text: string): void {
+    this.link = { url, text: text.trim() };
+  }
+
+  async openLink(): Promise<void> {
+    const link = this.link;
+    if (!link) return;
+    this.link = null;
+    try {
+      await core.openLink(link.url);
+      this.say(`Opened ${link.url} in your browser.`);
+    } catch (e) {
+      this.say(apiError(e).message, "error");
+    }
+  }
+
+  /** Asks where to save attachment `index` of the open message, then saves it there. */
+  async saveAttachment(index: number): Promise<void> {
+    const row = this.open?.row;
+    if (!row) return;
+    try {
+      const path = await core.saveAttachment(this.account, row.id, index);
+      if (path) this.say(`Saved ${path}.`);
+    } catch (e) {
+      this.say(apiError(e).message, "error");
     }
   }
 
@@ -302,6 +344,8 @@ class MailState {
     this.open = null;
     this.openError = null;
     this.opening = false;
+    this.pendingRow = null;
+    this.link = null;
     this.reply = null;
   }
 
@@ -495,6 +539,9 @@ class MailState {
         break;
       case "accountsChanged":
         void core.accounts().then((a) => (this.accounts = a));
+        break;
+      case "newMail":
+        // The host notifies when the window is in the background; mailChanged refreshes.
         break;
     }
   }

@@ -12,6 +12,8 @@ apt_packages=(
   dovecot-imapd janus janus-tools coturn gnome-keyring dbus dbus-x11 libsecret-tools iproute2 openssl
   # the app window and the browser in tests
   xvfb xauth webkit2gtk-driver chromium xdotool imagemagick x11-utils
+  # a real notification daemon for the new-mail notification test
+  dunst
   # so screenshots show CJK names and emoji in subjects as people see them
   fonts-wqy-microhei fonts-noto-color-emoji
   # regenerating the media samples of crates/rtc

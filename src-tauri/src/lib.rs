@@ -6,6 +6,8 @@ mod commands;
 mod contract;
 mod error;
 mod mail;
+mod manners;
+mod outside;
 #[cfg(target_os = "linux")]
 mod webkit;
 
@@ -17,7 +19,10 @@ use tauri::Manager;
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
     let specta = specta_builder();
-    let result = tauri::Builder::default()
+    let result = manners::plugins(tauri::Builder::default())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(outside::links())
         .manage(mail::Core::load())
         .invoke_handler(specta.invoke_handler())
         // Calls need camera and microphone; nothing else the page asks for is granted.
@@ -28,6 +33,7 @@ pub fn run() {
         .setup(move |app| {
             specta.mount_events(app);
             commands::setup(app)?;
+            manners::notify_new_mail(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!("tauri.conf.json"))

@@ -279,6 +279,15 @@ impl Live {
             } => self.emit(progress(folder, SyncPhase::Bodies, done, total)),
             SyncEvent::FolderDone { report } => {
                 let changed = report.inserted + report.removed + report.flags_updated;
+                let arrived = report.folder.eq_ignore_ascii_case("INBOX")
+                    && report.inserted > 0
+                    && self.status().last_sync.is_some();
+                if arrived {
+                    self.emit(AppEvent::NewMail {
+                        account: account.clone(),
+                        count: count(report.inserted),
+                    });
+                }
                 if changed > 0 || report.cleared {
                     self.emit(AppEvent::MailChanged {
                         account: account.clone(),

@@ -17,8 +17,8 @@ use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
 use crate::live::{now, Live};
 use crate::types::{
-    count, parse_id, AppEvent, FolderInfo, FolderRole, Mailbox, MessagePage, MessageRow,
-    MessageView, ReplyPreview, SavedSearch, Settings,
+    count, parse_id, AppEvent, FolderInfo, FolderRole, MailNotice, Mailbox, MessagePage,
+    MessageRow, MessageView, ReplyPreview, SavedSearch, Settings,
 };
 
 /// Most rows one list or search call returns.
@@ -58,6 +58,44 @@ impl Api {
             total: count(total),
             offset,
             rows: page.items.iter().map(MessageRow::from).collect(),
+        })
+    }
+
+    /// The text of a notification about `count` new INBOX messages: the newest one's
+    /// sender and subject, and how many others came with it.
+    pub async fn new_mail_notice(&self, account: &str, count: u32) -> ApiResult<MailNotice> {
+        let live = self.live(account).await?;
+        let newest = live
+            .reads
+            .run(|s| {
+                let Some(id) = s.mailbox_id("INBOX")? else {
+                    return Ok(None);
+                };
+                Ok(s.list_messages(id, 0, 1)?.items.into_iter().next())
+            })
+            .await?;
+        let Some(m) = newest else {
+            return Err(ApiError::not_found("INBOX is not in the cache (yet)."));
+        };
+        let from = m
+            .from
+            .name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&m.from.addr)
+            .to_owned();
+        let subject = if m.subject.trim().is_empty() {
+            "(no subject)".to_owned()
+        } else {
+            m.subject.clone()
+        };
+        let title = match count {
+            0 | 1 => format!("New mail from {from}"),
+            n => format!("{n} new messages, the newest from {from}"),
+        };
+        Ok(MailNotice {
+            title,
+            body: subject,
         })
     }
 

@@ -9,7 +9,7 @@ export MAILCALL_APP_BIN := $(APP_BIN)
 export MAILCALL_VENV ?= $(HOME)/.cache/mailcall/mcp-venv
 export MAILCALL_PYTHON := $(MAILCALL_VENV)/bin/python3
 
-.PHONY: deps ui build demo test check fmt clippy ui-check fuzz-check rust-test e2e bindings clean
+.PHONY: deps ui build demo test check fmt clippy ui-check fuzz-check rust-test e2e bindings bench-window clean
 
 deps:
 	scripts/deps.sh
@@ -52,6 +52,13 @@ e2e: build
 # Everything: formatting, lints, UI type check, Rust tests (labs included), browser and
 # app-window tests.
 test: check rust-test e2e
+
+# The window's benchmarks (BENCHMARKS.md): release builds of the app and the lab, a
+# 300,000-message mailbox unless MAILCALL_BENCH_MESSAGES says otherwise.
+bench-window: ui
+	cargo build --release --bin mailcall
+	cargo build --release -p mailcall-testkit --bin mailcall-lab
+	MAILCALL_APP_BIN=$(TARGET_DIR)/release/mailcall node tests/bench/window.mjs
 
 # Regenerates ui/src/lib/bindings.ts from src-tauri/src/contract.rs.
 bindings: ui

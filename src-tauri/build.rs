@@ -13,6 +13,7 @@ fn main() {
         "remove_account",
         "folders",
         "list_messages",
+        "list_threads",
         "thread",
         "open_message",
         "search",

@@ -25,6 +25,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             mail::remove_account,
             mail::folders,
             mail::list_messages,
+            mail::list_threads,
             mail::thread,
             mail::open_message,
             mail::search,

@@ -7,7 +7,7 @@
 use mailcall_api::{
     AccountForm, AccountInfo, AccountStatus, Action, ActionResult, Api, ApiError, ApiOptions,
     AppEvent, DraftSaved, FolderInfo, MessagePage, MessageRow, MessageView, ReplyPreview,
-    SavedSearch, Selection, Settings,
+    SavedSearch, Selection, Settings, ThreadPage,
 };
 use tauri::ipc::Channel;
 use tauri::State;
@@ -153,6 +153,21 @@ pub async fn list_messages(
     core.api()
         .await?
         .list_messages(&account, folder, offset, limit)
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_threads(
+    core: State<'_, Core>,
+    account: String,
+    folder: String,
+    offset: u32,
+    limit: u32,
+) -> Result<ThreadPage> {
+    core.api()
+        .await?
+        .list_threads(&account, folder, offset, limit)
         .await
 }
 

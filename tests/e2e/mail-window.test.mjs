@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { outputDir, waitFor } from "./harness.mjs";
@@ -321,4 +321,52 @@ test("a folder is created, renamed and deleted from the tree, and the server fol
   await win.until("the folder leaves the tree", `return !document.querySelector('[data-testid="folder"][data-path^="Ablage"]');`);
   assert.equal((await lab.command(`folder ${onDisk}`)).exists, false, "deleted on the server");
   await win.screenshot("folder-deleted");
+});
+
+/**
+ * Conversations in INBOX as the server holds it now: its Maildir's messages grouped by the
+ * manifest's threads (a message outside them, or without a Message-ID, is one of its own).
+ */
+function inboxConversations() {
+  const manifest = JSON.parse(readFileSync(lab.manifestPath, "utf8"));
+  const threadOf = new Map();
+  for (const t of manifest.threads.members.items) for (const id of t.message_ids) threadOf.set(id, t.id);
+  const keys = new Set();
+  let withoutId = 0;
+  for (const sub of ["cur", "new"]) {
+    const dir = path.join(lab.maildir, sub);
+    for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+      const raw = readFileSync(path.join(dir, name), "latin1");
+      const end = raw.search(/\r?\n\r?\n/);
+      const head = (end < 0 ? raw : raw.slice(0, end)).replace(/\r?\n[ \t]+/g, " ");
+      const id = /^message-id:\s*<([^>\s]+)>/im.exec(head)?.[1];
+      if (id === undefined) withoutId += 1;
+      else keys.add(threadOf.get(id) ?? id);
+    }
+  }
+  return keys.size + withoutId;
+}
+
+test("the conversations toggle lists the inbox by conversation", async () => {
+  await win.click('[data-testid="folder"][data-path="INBOX"]');
+  await waitFor("nothing pending", async () => (await pending()) === 0, 60000);
+  const want = inboxConversations();
+  assert.ok(want < inboxTotal, `INBOX has conversations of several messages (${want} of ${inboxTotal})`);
+  const list = (key) => win.exec(`return document.querySelector('[data-testid="message-list"]')?.dataset[arguments[0]];`, key);
+  await win.click('[data-testid="thread-toggle"]');
+  await waitFor("the conversation list", async () => (await list("source")) === "threads:INBOX");
+  await waitFor("one row per conversation", async () => Number(await list("total")) === want, 30000).catch(async (e) => {
+    await win.screenshot("conversations-failed");
+    throw new Error(`${e.message}: the list holds ${await list("total")}, want ${want}`);
+  });
+  assert.match(await win.text('[data-testid="list-count"]'), /conversations$/);
+  await win.click('[data-testid="message-row"][data-index="0"]');
+  const subject = await win.exec(`return document.querySelector('[data-testid="message-row"][data-index="0"] .subject').textContent.trim();`);
+  await waitFor("the newest conversation open", async () =>
+    subject.endsWith((await win.text('[data-testid="reader-subject"]')) || "(no subject)"),
+  );
+  assert.ok((await rowCount()) <= MAX_ROWS);
+  await win.screenshot("conversations");
+  await win.click('[data-testid="thread-toggle"]');
+  await waitFor("back to messages", async () => (await list("source")) === "folder:INBOX");
 });

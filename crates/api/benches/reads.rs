@@ -2,9 +2,10 @@
 //! `MAILCALL_BENCH_MESSAGES` says otherwise) ingested into an on-disk cache, opened by
 //! an [`Api`] as an account whose service cannot log in (no password stored), so only
 //! the cache answers. Prints the latency of `listMessages` at random offsets of the
-//! largest folder, of `search` for each keystroke prefix of a few queries, and of
-//! `openMessage` on cached bodies, each as the window calls them (async, through the
-//! read pool). Run with `cargo bench -p mailcall-api --bench reads`.
+//! largest folder, of `listThreads` (the first call, which walks the folder, then pages
+//! at random offsets of the kept walk, then the walk again after a change), of `search`
+//! for each keystroke prefix of a few queries, and of `openMessage` on cached bodies,
+//! each as the window calls them (async, through the read pool). Run with `cargo bench -p mailcall-api --bench reads`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -179,6 +180,50 @@ async fn main() -> Result<()> {
     }
     println!(
         "listMessages, 40 windows asked at once: {:.1} ms in all",
+        ms(t.elapsed())
+    );
+
+    // Conversations: the first page walks the folder once; later pages slice the walk.
+    let t = Instant::now();
+    let first = api.list_threads("bench", folder.clone(), 0, PAGE).await?;
+    println!(
+        "listThreads, first page (walks {total} messages into {} conversations): {:.0} ms",
+        first.total,
+        ms(t.elapsed())
+    );
+    let conversations = first.total;
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        let offset = rng.gen_range(0..conversations.saturating_sub(PAGE).max(1));
+        let t = Instant::now();
+        api.list_threads("bench", folder.clone(), offset, PAGE)
+            .await?;
+        samples.push(t.elapsed());
+    }
+    println!(
+        "listThreads, {PAGE} rows at a random offset: {}",
+        summary(&mut samples)
+    );
+    // A move drops the kept walks; the next page walks again.
+    let head = first
+        .rows
+        .first()
+        .ok_or_else(|| anyhow!("no conversation"))?
+        .head
+        .id
+        .clone();
+    api.act(
+        "bench",
+        mailcall_api::Action::Move {
+            folder: "Archive".into(),
+        },
+        mailcall_api::Selection::Ids { ids: vec![head] },
+    )
+    .await?;
+    let t = Instant::now();
+    api.list_threads("bench", folder.clone(), 0, PAGE).await?;
+    println!(
+        "listThreads, first page after a move (walks again): {:.0} ms",
         ms(t.elapsed())
     );
 

@@ -58,10 +58,14 @@ impl Api {
             },
         };
         let ids = collect(&live, selection).await?;
+        let moves = matches!(change, Change::Move(_));
         let (steps, failure) = live
             .writer
             .run(move |s| Ok(apply(s, &change, &ids)))
             .await?;
+        if moves && !steps.is_empty() {
+            live.conversations.forget();
+        }
         let result = self.finish(&live, steps, true).await;
         match failure {
             Some(e) => Err(e.into()),
@@ -104,6 +108,8 @@ impl Api {
                 Ok((done, None))
             })
             .await?;
+        // The undo may move mail back; which it did is not kept.
+        live.conversations.forget();
         let result = self.finish(&live, done, false).await;
         match failure {
             Some(e) => Err(e.into()),
@@ -145,6 +151,7 @@ impl Api {
                 Ok((row.map(|r| r.summary.id), folder))
             })
             .await?;
+        live.conversations.forget();
         let draft =
             draft.ok_or_else(|| ApiError::internal("The saved draft is not in the cache."))?;
         live.emit(AppEvent::FoldersChanged {
@@ -239,6 +246,31 @@ async fn collect(live: &Live, selection: Selection) -> ApiResult<Vec<MessageId>>
                             return Ok(out);
                         }
                     }
+                })
+                .await
+        }
+        Selection::Conversations { folder, ids } => {
+            let heads = ids
+                .iter()
+                .map(|i| parse_id(i))
+                .collect::<ApiResult<Vec<_>>>()?;
+            live.reads
+                .run(move |s| {
+                    let mut out = Vec::new();
+                    let mut done = std::collections::HashSet::new();
+                    for head in heads {
+                        let Some(m) = s.message(head)? else { continue };
+                        if !done.insert(m.summary.thread) {
+                            continue;
+                        }
+                        out.extend(
+                            s.thread_members(m.summary.thread)?
+                                .into_iter()
+                                .filter(|x| x.mailbox_name == folder)
+                                .map(|x| x.id),
+                        );
+                    }
+                    Ok(out)
                 })
                 .await
         }

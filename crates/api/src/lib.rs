@@ -6,13 +6,15 @@
 //! runtime never waits on SQLite), and streams [`AppEvent`]s through
 //! [`Api::subscribe`].
 //!
-//! Modules: [`api`] accounts and lifecycle, `mail` reading and preferences, `actions`
-//! changes through the offline journal, `files` attachments and links that leave the app, `live` one running account, `pool` cache
+//! Modules: [`api`] accounts and lifecycle, `mail` reading and preferences,
+//! `conversations` a folder listed by thread, `actions` changes through the offline
+//! journal, `files` attachments and links that leave the app, `live` one running account, `pool` cache
 //! connections, `settings` the app's own small state file, [`types`] and [`error`] what
 //! crosses to the page.
 
 mod actions;
 pub mod api;
+mod conversations;
 pub mod error;
 mod files;
 mod live;

@@ -19,6 +19,7 @@ use tokio::sync::{broadcast, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::conversations::Conversations;
 use crate::error::{ApiError, ApiResult};
 use crate::pool::Pool;
 use crate::types::{count, AccountStatus, AppEvent, SyncPhase};
@@ -64,6 +65,8 @@ pub(crate) struct Live {
     service: Mutex<Option<Arc<MailService>>>,
     status: Mutex<AccountStatus>,
     pub undo: Mutex<Option<Vec<UndoStep>>>,
+    /// The folders as conversation lists, kept between pages.
+    pub conversations: Conversations,
     replay_wanted: Notify,
     cancel: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -92,6 +95,7 @@ impl Live {
                 ..AccountStatus::default()
             }),
             undo: Mutex::new(None),
+            conversations: Conversations::default(),
             replay_wanted: Notify::new(),
             cancel: CancellationToken::new(),
             tasks: Mutex::new(Vec::new()),
@@ -288,6 +292,10 @@ impl Live {
                         count: count(report.inserted),
                     });
                 }
+                if report.inserted + report.removed > 0 || report.cleared {
+                    // New mail may also join threads of other folders.
+                    self.conversations.forget();
+                }
                 if changed > 0 || report.cleared {
                     self.emit(AppEvent::MailChanged {
                         account: account.clone(),
@@ -404,6 +412,7 @@ async fn replay_loop(live: Arc<Live>, every: Duration) {
             Ok(report) => {
                 live.set_status(|s| s.online = true);
                 if report.applied + report.dropped > 0 {
+                    live.conversations.forget();
                     live.emit(AppEvent::FoldersChanged {
                         account: live.account.name.clone(),
                     });

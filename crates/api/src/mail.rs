@@ -293,6 +293,7 @@ impl Api {
                 })
             })
             .await?;
+        live.conversations.forget();
         live.emit(AppEvent::FoldersChanged {
             account: account.to_owned(),
         });

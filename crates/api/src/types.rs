@@ -183,6 +183,32 @@ pub struct MessagePage {
     pub rows: Vec<MessageRow>,
 }
 
+/// One row of a folder's conversation list: the conversation's newest message in the
+/// folder stands for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadRow {
+    /// The conversation's newest message in the folder: what opening the row opens.
+    pub head: MessageRow,
+    /// Messages of the conversation in the folder (the head included).
+    pub messages: u32,
+    /// Of those, how many are unread.
+    pub unread: u32,
+    /// Of those, how many are flagged.
+    pub flagged: u32,
+}
+
+/// A window of a folder's conversation list by row index, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadPage {
+    /// Conversations with mail in the folder.
+    pub total: u32,
+    /// The index of `rows[0]`.
+    pub offset: u32,
+    pub rows: Vec<ThreadRow>,
+}
+
 /// A name and address of a header.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -265,6 +291,9 @@ pub enum Selection {
     Folder { folder: String },
     /// Every match of a query.
     Query { query: String },
+    /// Every message in `folder` of these conversations (ids of their rows' messages,
+    /// as `listThreads` gives them).
+    Conversations { folder: String, ids: Vec<String> },
 }
 
 /// What an action (or an undo) did.

@@ -1,7 +1,7 @@
 //! Cache benchmark: generates fixture mail (300,000 messages unless
 //! `MAILCALL_BENCH_MESSAGES` says otherwise), ingests it into an on-disk cache and prints
-//! ingest time, search p50/p99 over 20 fixed queries, unanswered and analytics times and
-//! the size on disk. Run with `cargo bench -p mailcall-mail --bench cache`.
+//! ingest time, search p50/p99 over 20 fixed queries, unanswered and analytics times, INBOX
+//! as conversations (the walk and one page of it) and the size on disk. Run with `cargo bench -p mailcall-mail --bench cache`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -262,6 +262,26 @@ fn main() -> Result<()> {
     println!(
         "INBOX page at offset 20,000: {} in {:.2} ms",
         r?.items.len(),
+        ms(d)
+    );
+    let (r, d) = timed(|| store.thread_heads(inbox));
+    let heads = r?;
+    println!(
+        "INBOX as conversations (one walk): {} in {:.1} ms",
+        heads.len(),
+        ms(d)
+    );
+    let page: Vec<_> = heads.iter().skip(heads.len() / 2).take(50).collect();
+    let ids: Vec<_> = page.iter().map(|h| h.head).collect();
+    let threads: Vec<_> = page.iter().map(|h| h.thread).collect();
+    let (r, d) = timed(|| {
+        store
+            .summaries(&ids)
+            .and_then(|rows| Ok((rows, store.thread_tallies(inbox, &threads)?)))
+    });
+    println!(
+        "a page of 50 conversations from the middle: {} in {:.2} ms",
+        r?.0.len(),
         ms(d)
     );
     let stats = store.stats()?;

@@ -80,6 +80,7 @@ pub use store::{
 pub use sync::{
     plan_sync, sync_account, FolderReport, SyncEvent, SyncOptions, SyncPlan, SyncReport,
 };
+pub use thread::{ThreadHead, ThreadTally};
 pub use types::{
     Address, Flags, MailboxId, MailboxRole, MessageId, ModSeq, ThreadId, Uid, UidValidity,
 };

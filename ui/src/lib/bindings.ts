@@ -24,6 +24,7 @@ export const commands = {
 	removeAccount: (account: string, deleteCache: boolean) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("remove_account", { account, deleteCache })),
 	folders: (account: string) => typedError<FolderInfo_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("folders", { account })),
 	listMessages: (account: string, folder: string, offset: number, limit: number) => typedError<MessagePage_Serialize, ApiError_Serialize>(__TAURI_INVOKE("list_messages", { account, folder, offset, limit })),
+	listThreads: (account: string, folder: string, offset: number, limit: number) => typedError<ThreadPage_Serialize, ApiError_Serialize>(__TAURI_INVOKE("list_threads", { account, folder, offset, limit })),
 	thread: (account: string, id: string) => typedError<MessageRow_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("thread", { account, id })),
 	openMessage: (account: string, id: string, loadRemote: boolean) => typedError<MessageView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_message", { account, id, loadRemote })),
 	search: (account: string, query: string, offset: number, limit: number) => typedError<MessagePage_Serialize, ApiError_Serialize>(__TAURI_INVOKE("search", { account, query, offset, limit })),
@@ -610,7 +611,12 @@ export type Selection =
 /**  Every message of a folder. */
 { by: "folder"; folder: string } | 
 /**  Every match of a query. */
-{ by: "query"; query: string };
+{ by: "query"; query: string } | 
+/**
+ *  Every message in `folder` of these conversations (ids of their rows' messages,
+ *  as `listThreads` gives them).
+ */
+{ by: "conversations"; folder: string; ids: string[] };
 
 /**  The app's own settings. */
 export type Settings = {
@@ -620,6 +626,63 @@ export type Settings = {
 
 /**  Which phase a sync progress event reports. */
 export type SyncPhase = "headers" | "indexing" | "bodies";
+
+/**  A window of a folder's conversation list by row index, newest first. */
+export type ThreadPage = ThreadPage_Serialize | ThreadPage_Deserialize;
+
+/**  A window of a folder's conversation list by row index, newest first. */
+export type ThreadPage_Deserialize = {
+	/**  Conversations with mail in the folder. */
+	total: number,
+	/**  The index of `rows[0]`. */
+	offset: number,
+	rows: ThreadRow_Deserialize[],
+};
+
+/**  A window of a folder's conversation list by row index, newest first. */
+export type ThreadPage_Serialize = {
+	/**  Conversations with mail in the folder. */
+	total: number,
+	/**  The index of `rows[0]`. */
+	offset: number,
+	rows: ThreadRow_Serialize[],
+};
+
+/**
+ *  One row of a folder's conversation list: the conversation's newest message in the
+ *  folder stands for it.
+ */
+export type ThreadRow = ThreadRow_Serialize | ThreadRow_Deserialize;
+
+/**
+ *  One row of a folder's conversation list: the conversation's newest message in the
+ *  folder stands for it.
+ */
+export type ThreadRow_Deserialize = {
+	/**  The conversation's newest message in the folder: what opening the row opens. */
+	head: MessageRow_Deserialize,
+	/**  Messages of the conversation in the folder (the head included). */
+	messages: number,
+	/**  Of those, how many are unread. */
+	unread: number,
+	/**  Of those, how many are flagged. */
+	flagged: number,
+};
+
+/**
+ *  One row of a folder's conversation list: the conversation's newest message in the
+ *  folder stands for it.
+ */
+export type ThreadRow_Serialize = {
+	/**  The conversation's newest message in the folder: what opening the row opens. */
+	head: MessageRow_Serialize,
+	/**  Messages of the conversation in the folder (the head included). */
+	messages: number,
+	/**  Of those, how many are unread. */
+	unread: number,
+	/**  Of those, how many are flagged. */
+	flagged: number,
+};
 
 /**  One webview setting and whether it is on. */
 export type WebviewSetting = WebviewSetting_Serialize | WebviewSetting_Deserialize;

@@ -1,10 +1,11 @@
 //! The app layer against the real Dovecot and keyring labs: accounts added through the
-//! form, folders and lists checked against the fixture's manifest, search, actions
-//! made offline and replayed, reply drafts on the server.
+//! form, folders and lists checked against the fixture's manifest, folders as
+//! conversations, search, actions made offline and replayed, reply drafts on the server.
 
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
 mod actions;
+mod conversations;
 mod lab;
 mod reading;

@@ -273,6 +273,25 @@ impl Store {
         Ok(Page::from_rows(rows, offset, limit))
     }
 
+    /// The list rows of `ids`, in that order; ids no longer cached are left out. One
+    /// lookup by row id each: a page of a list kept elsewhere (see
+    /// [`Store::thread_heads`]) costs its length, not its offset.
+    pub fn summaries(&self, ids: &[MessageId]) -> Result<Vec<MessageSummary>> {
+        let sql = format!("SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql).context("read list rows")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(row) = stmt
+                .query_row([id.0], summary_from_row)
+                .optional()
+                .context("read list rows")?
+            {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
     /// One message by its cache id.
     pub fn message(&self, id: MessageId) -> Result<Option<MessageDetail>> {
         let sql = format!(

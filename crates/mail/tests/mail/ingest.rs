@@ -71,16 +71,20 @@ pub struct Shared {
     _dir: tempfile::TempDir,
 }
 
+/// The fixture of [`shared`]: iterating it again gives the same messages.
+pub fn shared_fixture() -> Fixture {
+    Fixture::new(42)
+        .messages(3_000)
+        .me(&format!("Me Myself <{ME}>"))
+}
+
 /// One 3,000-message fixture cache shared by the read-only tests of this binary.
 pub fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path().join("cache.db"), None).expect("open");
-        let fixture = Fixture::new(42)
-            .messages(3_000)
-            .me(&format!("Me Myself <{ME}>"));
-        let manifest = ingest(&mut store, &fixture, 500);
+        let manifest = ingest(&mut store, &shared_fixture(), 500);
         Shared {
             store: std::sync::Mutex::new(store),
             manifest,

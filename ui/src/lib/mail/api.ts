@@ -21,6 +21,8 @@ import type {
   SavedSearch,
   Selection,
   Settings,
+  ThreadPage,
+  ThreadRow,
 } from "../bindings";
 import { inApp } from "../core";
 
@@ -41,6 +43,8 @@ export type {
   SavedSearch,
   Selection,
   Settings,
+  ThreadPage,
+  ThreadRow,
 };
 
 /** A command failed; `error.kind` says how. */
@@ -84,6 +88,8 @@ export const core = {
   folders: (account: string) => unwrap(commands.folders(account)),
   listMessages: (account: string, folder: string, offset: number, limit: number) =>
     unwrap(commands.listMessages(account, folder, offset, limit)),
+  listThreads: (account: string, folder: string, offset: number, limit: number) =>
+    unwrap(commands.listThreads(account, folder, offset, limit)),
   thread: (account: string, id: string) => unwrap(commands.thread(account, id)),
   openMessage: (account: string, id: string, loadRemote = false) =>
     unwrap(commands.openMessage(account, id, loadRemote)),

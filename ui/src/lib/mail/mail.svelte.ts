@@ -19,7 +19,7 @@ import {
   type SavedSearch,
   type Selection,
 } from "./api";
-import { RowSource } from "./rows.svelte";
+import { RowSource, sourceFolder } from "./rows.svelte";
 
 /** How long typing pauses before a search runs. */
 const SEARCH_DEBOUNCE_MS = 120;
@@ -62,7 +62,10 @@ class MailState {
   opening = $state(false);
   /** This message's remote content was allowed with one click. */
   remoteLoaded = $state(false);
-  /** Conversation view: the reading pane lists the open message's whole thread. */
+  /**
+   * Conversation view: a folder lists one row per conversation (searches stay per message),
+   * and the reading pane lists the open message's whole thread.
+   */
   threaded = $state(false);
   /** The row being opened while its body loads (the pane shows its header meanwhile). */
   pendingRow = $state<MessageRow | null>(null);
@@ -126,7 +129,7 @@ class MailState {
     this.queryError = null;
     this.resetSelection();
     this.closeMessage();
-    await this.list.show(this.account, { kind: "folder", folder: path });
+    await this.list.show(this.account, { kind: this.threaded ? "threads" : "folder", folder: path });
   }
 
   // ---- search ----
@@ -217,7 +220,10 @@ class MailState {
 
   /** How many messages an action would touch now. */
   get selectionSize(): number {
-    return this.allMatching ? (this.list.total ?? 0) : this.selected.size;
+    if (!this.allMatching) return this.selected.size;
+    // A conversation list counts conversations; an action on all of it moves messages.
+    if (this.list.source?.kind === "threads") return this.currentFolder?.total ?? 0;
+    return this.list.total ?? 0;
   }
 
   isSelected(row: MessageRow): boolean {
@@ -227,12 +233,14 @@ class MailState {
   private selection(): Selection | null {
     const source = this.list.source;
     if (this.allMatching && source) {
-      return source.kind === "folder"
-        ? { by: "folder", folder: source.folder }
-        : { by: "query", query: source.query };
+      return source.kind === "query"
+        ? { by: "query", query: source.query }
+        : { by: "folder", folder: source.folder };
     }
-    if (this.selected.size > 0) return { by: "ids", ids: [...this.selected] };
-    return null;
+    if (this.selected.size === 0) return null;
+    // A conversation row stands for its messages in the folder; the action takes them all.
+    if (source?.kind === "threads") return { by: "conversations", folder: source.folder, ids: [...this.selected] };
+    return { by: "ids", ids: [...this.selected] };
   }
 
   // ---- reading ----
@@ -335,7 +343,18 @@ class MailState {
   async toggleThreaded(): Promise<void> {
     this.threaded = !this.threaded;
     const row = this.open?.row;
-    this.conversation = this.threaded && row ? await core.thread(this.account, row.id) : [];
+    const folder = sourceFolder(this.list.source);
+    const [conversation] = await Promise.all([
+      this.threaded && row ? core.thread(this.account, row.id) : Promise.resolve([]),
+      // Rows change meaning, so the selection goes; the open message stays.
+      folder === null ? Promise.resolve() : this.relist(folder),
+    ]);
+    this.conversation = conversation;
+  }
+
+  private async relist(folder: string): Promise<void> {
+    this.resetSelection();
+    await this.list.show(this.account, { kind: this.threaded ? "threads" : "folder", folder });
   }
 
   closeMessage(): void {
@@ -523,7 +542,7 @@ class MailState {
       case "mailChanged":
         if (event.account !== this.account) break;
         void this.reloadFolders();
-        if (this.searching || this.list.source?.kind === "folder" && this.folder === event.folder) {
+        if (this.searching || sourceFolder(this.list.source) === event.folder) {
           void this.list.refresh();
         }
         break;

@@ -2,25 +2,63 @@
 // Map index -> row (as Thunderbird's tree view does). The list only ever asks for the rows
 // it shows, so a 300,000-row folder costs a few pages of memory, not 300,000 rows.
 //
-// A list is a folder or a search. Every change of source or invalidation bumps a
+// A list is a folder (one row per message), a folder's conversations (one row per thread,
+// standing for it by its newest message there) or a search. Every change of source or invalidation bumps a
 // generation: answers for an older generation are dropped, so the newest request wins.
 
 import { SvelteMap } from "svelte/reactivity";
-import { core, type MessagePage, type MessageRow } from "./api";
+import { core, type MessageRow, type ThreadPage } from "./api";
 
 /** Rows fetched per request; pages are aligned so overlapping views share them. */
 export const PAGE = 100;
 /** Rows kept around the view before the cache is trimmed. */
 const KEEP = 3000;
 
-export type Source = { kind: "folder"; folder: string } | { kind: "query"; query: string };
+export type Source =
+  | { kind: "folder"; folder: string }
+  | { kind: "threads"; folder: string }
+  | { kind: "query"; query: string };
+
+/**
+ * A row as the list shows it: a message, or in a conversation list the conversation's
+ * newest message in the folder with `messages` (how many the folder holds), unread while
+ * any of them is and flagged while any of them is.
+ */
+export type ListRow = MessageRow & { messages?: number };
+
+/** What a list shows, as one string (`folder:INBOX`, `threads:INBOX`, `query:...`). */
+export function listKey(source: Source | null): string {
+  if (source === null) return "";
+  return source.kind === "query" ? `query:${source.query}` : `${source.kind}:${source.folder}`;
+}
+
+/** The folder a list shows, for folder and conversation lists. */
+export function sourceFolder(source: Source | null): string | null {
+  return source !== null && source.kind !== "query" ? source.folder : null;
+}
+
+/** A window of a list by row index. */
+type ListPage = { total: number; offset: number; rows: ListRow[] };
+
+function fromThreads(page: ThreadPage): ListPage {
+  return {
+    total: page.total,
+    offset: page.offset,
+    rows: page.rows.map((t) => ({
+      ...t.head,
+      seen: t.unread === 0,
+      flagged: t.flagged > 0,
+      messages: t.messages,
+    })),
+  };
+}
 
 export class RowSource {
   account = $state("");
   source = $state<Source | null>(null);
   /** Rows in the whole list; null until the first page arrived. */
   total = $state<number | null>(null);
-  rows = new SvelteMap<number, MessageRow>();
+  rows = new SvelteMap<number, ListRow>();
   error = $state<unknown>(null);
   private generation = 0;
   // Bookkeeping of requests on their way; nothing renders it, so it need not be reactive.
@@ -65,14 +103,14 @@ export class RowSource {
   }
 
   /** Loads every row of `first..=last` (for a range selection) and returns them. */
-  async range(first: number, last: number): Promise<MessageRow[]> {
+  async range(first: number, last: number): Promise<ListRow[]> {
     const gen = this.generation;
     const pages = [];
     for (let p = Math.floor(first / PAGE); p * PAGE <= last; p++) {
       if (!this.rows.has(p * PAGE)) pages.push(this.fetchPage(p * PAGE, gen));
     }
     await Promise.all(pages);
-    const out: MessageRow[] = [];
+    const out: ListRow[] = [];
     for (let i = first; i <= last; i++) {
       const row = this.rows.get(i);
       if (row) out.push(row);
@@ -87,10 +125,12 @@ export class RowSource {
     if (this.inFlight.has(key)) return;
     this.inFlight.add(key);
     try {
-      const page: MessagePage =
+      const page: ListPage =
         source.kind === "folder"
           ? await core.listMessages(this.account, source.folder, offset, PAGE)
-          : await core.search(this.account, source.query, offset, PAGE);
+          : source.kind === "threads"
+            ? fromThreads(await core.listThreads(this.account, source.folder, offset, PAGE))
+            : await core.search(this.account, source.query, offset, PAGE);
       if (gen !== this.generation) return;
       if (this.total !== null && page.total < this.total) {
         for (const index of [...this.rows.keys()]) if (index >= page.total) this.rows.delete(index);

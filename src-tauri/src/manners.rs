@@ -43,7 +43,13 @@ pub fn plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 .clear_targets()
                 .target(Target::new(TargetKind::LogDir { file_name: None }))
                 .target(Target::new(TargetKind::Stderr))
-                .level(log::LevelFilter::Info)
+                // Libraries log at warn only: zbus at info prints the raw bytes of D-Bus
+                // replies, the keyring's secrets among them.
+                .level(log::LevelFilter::Warn)
+                .level_for("mailcall", log::LevelFilter::Info)
+                .level_for("mailcall_app", log::LevelFilter::Info)
+                .level_for("mailcall_api", log::LevelFilter::Info)
+                .level_for("mailcall_mail", log::LevelFilter::Info)
                 .max_file_size(LOG_FILE_BYTES)
                 .rotation_strategy(RotationStrategy::KeepSome(LOG_FILES_KEPT))
                 .build(),

@@ -208,7 +208,10 @@ test("offline: archive three and flag one, pending shows 4, then the server gets
   await win.click('[data-testid="nav-mail"]');
   await win.waitFor('[data-testid="mail-view"]');
   await win.click('[data-testid="folder"][data-path="INBOX"]');
-  await waitFor("pending 0 before", async () => (await pending()) === 0, 60000);
+  await waitFor("pending 0 before", async () => (await pending()) === 0, 60000).catch(async (e) => {
+    await win.screenshot("pending-before");
+    throw new Error(`${e.message}; the status bar says ${await win.text('[data-testid="status-bar"]')}`);
+  });
   const archiveBefore = (await lab.command("folder Archive")).count;
   const inboxBefore = await lab.command("folder INBOX");
 
@@ -329,6 +332,8 @@ test("a folder is created, renamed and deleted from the tree, and the server fol
  */
 function inboxConversations() {
   const manifest = JSON.parse(readFileSync(lab.manifestPath, "utf8"));
+  const { members } = manifest.threads;
+  assert.equal(members.items.length, members.total, "the manifest lists every thread");
   const threadOf = new Map();
   for (const t of manifest.threads.members.items) for (const id of t.message_ids) threadOf.set(id, t.id);
   const keys = new Set();

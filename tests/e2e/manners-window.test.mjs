@@ -158,4 +158,6 @@ test("the window comes back with its size after a restart, and the log holds no 
   const text = files.map((f) => readFileSync(path.join(logs, f), "utf8")).join("");
   assert.ok(text.length > 0, "the log has lines");
   assert.ok(!text.includes(lab.password), "the password is not in the log");
+  // Nor its bytes as a library's debug output would print them.
+  assert.ok(!text.includes([...Buffer.from(lab.password)].join(", ")), "the password's bytes are not in the log");
 });

@@ -200,7 +200,7 @@ async function opens(win, count) {
       `${PAINTED}
        const done = arguments[arguments.length - 1];
        const r = row(arguments[0]);
-       const subject = r.querySelector('.subject').firstChild.textContent.trim();
+       const subject = r.querySelector('.subject').textContent.trim();
        const t0 = performance.now();
        r.click();
        painted(() => document.querySelector('[data-testid="reader-subject"]')?.textContent.trim() === subject &&

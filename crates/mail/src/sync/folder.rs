@@ -219,7 +219,23 @@ pub(crate) async fn sync_folder(
             }
         };
         let mut failed = None;
-        for chunk in uids.chunks(opts.batch_size.max(1)) {
+        // A folder new to the cache shows its newest mail first: the newest batch is
+        // fetched and stored ahead of the rest, without moving UIDNEXT (which only passes
+        // a stored prefix, so an interrupted sync still resumes right); once the rest is
+        // in, an empty batch moves UIDNEXT past it. A new account's inbox thus has its
+        // first page while the older mail fills in behind.
+        let size = opts.batch_size.max(1);
+        let newest_first = cached.count == 0 && uids.len() > size;
+        let (older, newest) = uids.split_at(if newest_first {
+            uids.len() - size
+        } else {
+            uids.len()
+        });
+        let chunks = newest
+            .chunks(size)
+            .map(|c| (c, false))
+            .chain(older.chunks(size).map(|c| (c, true)));
+        for (chunk, advances) in chunks {
             let fetched = match or_cancel(cancel, conn.fetch_headers(chunk)).await {
                 Ok(f) => f,
                 Err(e) => {
@@ -228,7 +244,7 @@ pub(crate) async fn sync_folder(
                 }
             };
             report.fetched += fetched.len();
-            let last = chunk.last().copied();
+            let last = chunk.last().copied().filter(|_| advances);
             let batch = Batch {
                 fetched,
                 uids: chunk.len(),
@@ -248,6 +264,23 @@ pub(crate) async fn sync_folder(
                 state.uidnext = Uid::new(last.get().saturating_add(1)).max(state.uidnext);
             }
             stored(&mut report, writer.drain());
+        }
+        if failed.is_none() && newest_first {
+            let last = newest.last().copied();
+            let moved = writer.send(Batch {
+                fetched: Vec::new(),
+                uids: 0,
+                last,
+            });
+            match moved.await {
+                Ok(_) => {
+                    if let Some(last) = last {
+                        last_fetched = Some(last);
+                        state.uidnext = Uid::new(last.get().saturating_add(1)).max(state.uidnext);
+                    }
+                }
+                Err(e) => failed = Some(e),
+            }
         }
         let (outcome, rest) = writer.finish();
         stored(&mut report, rest);

@@ -224,3 +224,42 @@ async fn sync_resumes_after_the_server_stops_mid_way() {
         "fetched {fetched} headers for {N} messages"
     );
 }
+
+#[tokio::test]
+async fn a_new_folder_stores_its_newest_mail_first() {
+    const BATCH: usize = 100;
+    let (lab, manifest) = lab_with_fixture(15, 1_000);
+    let (_dir, acct, mut store) = fresh_cache(&lab);
+    let path = acct.cache_file().expect("path");
+    // What a reader of the cache (the window) sees once INBOX's first batch is stored.
+    let mut first: Option<Vec<u32>> = None;
+    let mut sink = |e: SyncEvent| {
+        let SyncEvent::Headers { folder, done, .. } = &e else {
+            return;
+        };
+        if folder == "INBOX" && *done > 0 && first.is_none() {
+            let reader = Store::open(&path, None).expect("a second connection");
+            let inbox = reader.mailbox_id("INBOX").expect("read").expect("INBOX");
+            let uids = reader.cached_uids(inbox).expect("uids");
+            first = Some(uids.into_iter().map(|(u, ..)| u.get()).collect());
+        }
+    };
+    sync(&acct, &mut store, &options(BATCH), &mut sink)
+        .await
+        .expect("sync");
+    let mut raw = other_client(&lab).await;
+    raw.select("INBOX").await.expect("select");
+    let all = uid_search(&mut raw, "ALL").await;
+    assert!(all.len() > BATCH, "INBOX holds more than a batch");
+    let mut newest: Vec<u32> = all[all.len() - BATCH..].to_vec();
+    let mut seen = first.expect("INBOX progress was reported");
+    newest.sort_unstable();
+    seen.sort_unstable();
+    assert_eq!(seen, newest, "the first batch stored is the newest");
+    assert_eq!(total(&store, "INBOX"), manifest.by_folder["INBOX"].total);
+    // UIDNEXT moved past everything: a second sync fetches nothing again.
+    let again = sync(&acct, &mut store, &options(BATCH), &mut |_| {})
+        .await
+        .expect("second sync");
+    assert_eq!(again.fetched(), 0, "nothing fetched twice");
+}

@@ -47,6 +47,7 @@ class MailState {
   queryError = $state<ApiError | null>(null);
   savedSearches = $state<SavedSearch[]>([]);
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  private fillTimer: ReturnType<typeof setTimeout> | undefined;
   private searchSeq = 0;
 
   // Selection: the cursor row, the anchor of shift ranges, the selected ids, or every
@@ -525,6 +526,19 @@ class MailState {
     await Promise.all([this.list.refresh(), this.reloadFolders()]);
   }
 
+  /**
+   * The shown folder is being synced: its newest mail lands first, so the list shows it at
+   * once and then grows every couple of seconds as older mail fills in behind.
+   */
+  private fillingIn(folder: string): void {
+    if (this.fillTimer !== undefined || this.list.source?.kind === "query" || folder !== this.folder) return;
+    const wait = this.list.total ? 2000 : 0;
+    this.fillTimer = setTimeout(() => {
+      this.fillTimer = undefined;
+      void this.afterChange();
+    }, wait);
+  }
+
   private onEvent(event: AppEvent): void {
     switch (event.type) {
       case "status":
@@ -538,6 +552,7 @@ class MailState {
             progress: `${event.phase === "headers" ? "Syncing" : event.phase === "indexing" ? "Indexing" : "Fetching bodies of"} ${event.folder} ${event.done.toLocaleString()} / ${event.total.toLocaleString()}`,
           };
         }
+        if (event.account === this.account && event.phase === "headers" && event.done > 0) this.fillingIn(event.folder);
         break;
       case "mailChanged":
         if (event.account !== this.account) break;

@@ -9,7 +9,7 @@ export MAILCALL_APP_BIN := $(APP_BIN)
 export MAILCALL_VENV ?= $(HOME)/.cache/mailcall/mcp-venv
 export MAILCALL_PYTHON := $(MAILCALL_VENV)/bin/python3
 
-.PHONY: deps ui build demo test check fmt clippy ui-check fuzz-check rust-test e2e bindings bench-window clean
+.PHONY: deps ui build demo test check fmt clippy ui-check fuzz-check rust-test e2e bindings bench-window bundle bundle-debug clean
 
 deps:
 	scripts/deps.sh
@@ -20,6 +20,23 @@ ui: deps
 build: ui
 	cargo build --bin mailcall
 	cargo build -p mailcall-testkit --bin mailcall-lab
+
+# Installable packages, .deb and .rpm, holding the app, mailcall-cli, the desktop entry and
+# the icons (in $(TARGET_DIR)/release/bundle). No AppImage: its tools are downloaded at
+# build time. `bundle-debug` packs the debug build the tests use.
+# The UI is built by the `ui` prerequisite; the bundler's own step would run in the folder
+# it takes for the front end's (tests/, which has a package.json), not in ui/.
+NO_UI_STEP := --config '{"build":{"beforeBuildCommand":""}}'
+
+bundle: ui
+	cargo build --release -p mailcall-cli
+	mkdir -p target/bundle-extra && cp $(TARGET_DIR)/release/mailcall-cli target/bundle-extra/
+	ui/node_modules/.bin/tauri build --bundles deb,rpm $(NO_UI_STEP)
+
+bundle-debug: build
+	cargo build -p mailcall-cli
+	mkdir -p target/bundle-extra && cp $(TARGET_DIR)/debug/mailcall-cli target/bundle-extra/
+	ui/node_modules/.bin/tauri build --debug --bundles deb,rpm $(NO_UI_STEP)
 
 # Opens the app window (under a private Xvfb when there is no display).
 demo: build
@@ -46,7 +63,7 @@ check: fmt clippy fuzz-check ui-check
 rust-test: build
 	cargo test --workspace
 
-e2e: build
+e2e: build bundle-debug
 	node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
 # Everything: formatting, lints, UI type check, Rust tests (labs included), browser and

@@ -9,9 +9,9 @@ import { freePort, portOpen, root, start, waitFor } from "./harness.mjs";
 export const appBin = process.env.MAILCALL_APP_BIN ?? path.join(root, "target/debug/mailcall");
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
-/** Opens the app with `env` added to its environment; returns the window's driver. */
-export async function openWindow({ dir, env = {} }) {
-  if (!existsSync(appBin)) throw new Error(`no app binary at ${appBin}: run \`make build\` first`);
+/** Opens the app (`bin`, the built one by default) with `env` added to its environment; returns the window's driver. */
+export async function openWindow({ dir, env = {}, bin = appBin }) {
+  if (!existsSync(bin)) throw new Error(`no app binary at ${bin}: run \`make build\` first`);
   // The window's saved size and place live under XDG_CONFIG_HOME: a test gets its own.
   env = { XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), "mailcall-xdg-config-")), ...env };
   let display;
@@ -50,7 +50,7 @@ export async function openWindow({ dir, env = {} }) {
   });
   const created = await waitFor(
     "a WebDriver session",
-    () => wd("POST", "/session", { capabilities: { alwaysMatch: { "tauri:options": { application: appBin } } } }),
+    () => wd("POST", "/session", { capabilities: { alwaysMatch: { "tauri:options": { application: bin } } } }),
     30000,
     (e) => e instanceof TypeError && !driver.exited(),
   ).catch((e) => {

@@ -1,7 +1,7 @@
 // The real app window under Xvfb, driven through tauri-driver and WebKitWebDriver with the
 // W3C WebDriver protocol spoken directly over HTTP.
 
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort, portOpen, root, start, waitFor } from "./harness.mjs";
@@ -122,11 +122,43 @@ export async function openWindow({ dir, env = {}, bin = appBin }) {
       writeFileSync(file, Buffer.from(png, "base64"));
       return file;
     },
+    /**
+     * Ends the session and waits for the app to be gone: a window opened next would
+     * otherwise find this one still holding its single-instance name while it quits.
+     */
     async close() {
+      const running = appPids(bin, `:${display}`);
       await wd("DELETE", s("")).catch(() => {});
+      await waitFor("the app to quit", () => running.every((pid) => !existsSync(`/proc/${pid}`)), 30000).catch(() => {
+        console.warn(`the app on :${display} did not quit within 30 s; killing it`);
+        for (const pid of running) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // Gone meanwhile.
+          }
+        }
+      });
       driver.stop();
       xvfb.stop();
     },
   };
   return win;
+}
+
+/** Processes running `bin` on X display `display`. */
+function appPids(bin, display) {
+  const want = path.resolve(bin);
+  const pids = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/exe`) !== want) continue;
+      const environ = readFileSync(`/proc/${name}/environ`, "utf8").split("\0");
+      if (environ.includes(`DISPLAY=${display}`)) pids.push(Number(name));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return pids;
 }

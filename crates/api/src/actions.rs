@@ -64,7 +64,7 @@ impl Api {
             .run(move |s| Ok(apply(s, &change, &ids)))
             .await?;
         if moves && !steps.is_empty() {
-            live.conversations.forget();
+            live.orders.forget();
         }
         let result = self.finish(&live, steps, true).await;
         match failure {
@@ -109,7 +109,7 @@ impl Api {
             })
             .await?;
         // The undo may move mail back; which it did is not kept.
-        live.conversations.forget();
+        live.orders.forget();
         let result = self.finish(&live, done, false).await;
         match failure {
             Some(e) => Err(e.into()),
@@ -151,7 +151,7 @@ impl Api {
                 Ok((row.map(|r| r.summary.id), folder))
             })
             .await?;
-        live.conversations.forget();
+        live.orders.forget();
         let draft =
             draft.ok_or_else(|| ApiError::internal("The saved draft is not in the cache."))?;
         live.emit(AppEvent::FoldersChanged {

@@ -19,6 +19,7 @@ pub mod error;
 mod files;
 mod live;
 mod mail;
+mod orders;
 mod pool;
 mod reading;
 mod settings;

@@ -19,8 +19,8 @@ use tokio::sync::{broadcast, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::conversations::Conversations;
 use crate::error::{ApiError, ApiResult};
+use crate::orders::Orders;
 use crate::pool::Pool;
 use crate::types::{count, AccountStatus, AppEvent, SyncPhase};
 
@@ -66,7 +66,7 @@ pub(crate) struct Live {
     status: Mutex<AccountStatus>,
     pub undo: Mutex<Option<Vec<UndoStep>>>,
     /// The folders as conversation lists, kept between pages.
-    pub conversations: Conversations,
+    pub orders: Orders,
     replay_wanted: Notify,
     cancel: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -95,7 +95,7 @@ impl Live {
                 ..AccountStatus::default()
             }),
             undo: Mutex::new(None),
-            conversations: Conversations::default(),
+            orders: Orders::default(),
             replay_wanted: Notify::new(),
             cancel: CancellationToken::new(),
             tasks: Mutex::new(Vec::new()),
@@ -270,7 +270,14 @@ impl Live {
                 folder,
                 done,
                 total,
-            } => self.emit(progress(folder, SyncPhase::Headers, done, total)),
+            } => {
+                // A batch of headers is stored: kept orders of the folder lack it, and a
+                // list filling in while the sync runs must see it.
+                if done > 0 {
+                    self.orders.forget();
+                }
+                self.emit(progress(folder, SyncPhase::Headers, done, total));
+            }
             SyncEvent::Indexing {
                 folder,
                 done,
@@ -294,7 +301,7 @@ impl Live {
                 }
                 if report.inserted + report.removed > 0 || report.cleared {
                     // New mail may also join threads of other folders.
-                    self.conversations.forget();
+                    self.orders.forget();
                 }
                 if changed > 0 || report.cleared {
                     self.emit(AppEvent::MailChanged {
@@ -412,7 +419,7 @@ async fn replay_loop(live: Arc<Live>, every: Duration) {
             Ok(report) => {
                 live.set_status(|s| s.online = true);
                 if report.applied + report.dropped > 0 {
-                    live.conversations.forget();
+                    live.orders.forget();
                     live.emit(AppEvent::FoldersChanged {
                         account: live.account.name.clone(),
                     });

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use mailcall_mail::journal::is_provisional;
 use mailcall_mail::{
-    drafts, reply_headers, Connection, MailboxSummary, MessageDetail, MessageId, SearchOrder, Store,
+    drafts, reply_headers, Connection, MailboxSummary, MessageDetail, MessageId, SearchOrder,
 };
 
 use crate::api::Api;
@@ -43,22 +43,28 @@ impl Api {
     ) -> ApiResult<MessagePage> {
         let live = self.live(account).await?;
         let limit = limit.min(MAX_PAGE);
-        let (page, total) = live
-            .reads
-            .run(move |s| {
-                let Some(id) = s.mailbox_id(&folder)? else {
-                    return Ok(None);
-                };
-                let page = s.list_messages(id, u64::from(offset), limit)?;
-                Ok(Some((page, folder_total(s, &folder)?)))
-            })
-            .await?
-            .ok_or_else(|| ApiError::not_found("This folder is not in the cache (yet)."))?;
-        Ok(MessagePage {
-            total: count(total),
-            offset,
-            rows: page.items.iter().map(MessageRow::from).collect(),
-        })
+        let mut healed = false;
+        loop {
+            let (mailbox, total, ids) = live
+                .orders
+                .messages
+                .window(&live, &folder, offset, limit)
+                .await?;
+            let wanted = ids.len();
+            let rows = live.reads.run(move |s| s.summaries(&ids)).await?;
+            // A row gone or moved by another process: the kept order is stale.
+            let stale = rows.len() != wanted || rows.iter().any(|m| m.mailbox != mailbox);
+            if stale && !healed {
+                healed = true;
+                live.orders.forget();
+                continue;
+            }
+            return Ok(MessagePage {
+                total: count(total),
+                offset,
+                rows: rows.iter().map(MessageRow::from).collect(),
+            });
+        }
     }
 
     /// The text of a notification about `count` new INBOX messages: the newest one's
@@ -293,7 +299,7 @@ impl Api {
                 })
             })
             .await?;
-        live.conversations.forget();
+        live.orders.forget();
         live.emit(AppEvent::FoldersChanged {
             account: account.to_owned(),
         });
@@ -405,18 +411,6 @@ pub(crate) async fn with_body(
 }
 
 /// Messages in `folder` (by its exact name).
-fn folder_total(s: &Store, folder: &str) -> mailcall_mail::Result<u64> {
-    if folder.contains('"') {
-        let boxes = s.mailboxes()?;
-        return Ok(boxes
-            .iter()
-            .find(|b| b.name == folder)
-            .map_or(0, |b| b.total));
-    }
-    // `folder:` prefers the exact name over a role of the same word.
-    s.count(&format!("folder:\"{folder}\""))
-}
-
 /// Display order of special folders at one level.
 fn rank(role: Option<FolderRole>) -> u8 {
     match role {

@@ -90,7 +90,13 @@ impl Store {
     pub fn count(&self, query: &str) -> Result<u64> {
         let c = parse(query)?.compile();
         let (from, params) = from_clause(&c);
-        let sql = format!("SELECT count(*) FROM {from} WHERE {}", where_clause(&c));
+        // A text-only query counts the index alone: every FTS row stands for one cached
+        // message (rows leave the index with their message), and joining each match to
+        // its message costs a lookup per match, most of a count of a common word.
+        let sql = match (&c.fts, c.sql.as_str()) {
+            (Some(_), "1") => "SELECT count(*) FROM fts WHERE fts MATCH ?".to_owned(),
+            _ => format!("SELECT count(*) FROM {from} WHERE {}", where_clause(&c)),
+        };
         let mut stmt = self.conn.prepare_cached(&sql).context("prepare a count")?;
         stmt.query_row(params_from_iter(params), |r| count_at(r, 0))
             .context("count search results")

@@ -56,6 +56,42 @@ async fn a_big_folder_is_listed_by_row_range_newest_first() {
     assert_eq!(missing.kind(), "not_found");
 }
 
+/// The account keeps a folder's order between pages; a message removed by another process
+/// (the CLI, the MCP server) makes the next page see that and read the order again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_heals_when_another_process_removes_a_message() {
+    let s = synced("heal", 33, 400).await;
+    let want = s.manifest.by_folder["INBOX"].total;
+    let first = s
+        .api
+        .list_messages("lab", "INBOX".into(), 0, 10)
+        .await
+        .expect("first");
+    assert_eq!(u64::from(first.total), want);
+
+    let cache = std::fs::read_dir(s._dir.path().join("caches"))
+        .expect("caches")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "sqlite"))
+        .expect("a cache file");
+    let mut other = mailcall_mail::Store::open(&cache, None).expect("second connection");
+    let inbox = other.mailbox_id("INBOX").expect("lookup").expect("INBOX");
+    let gone = &first.rows[3];
+    let uid = mailcall_mail::Uid::new(gone.uid).expect("uid");
+    assert_eq!(other.remove_uids(inbox, &[uid]).expect("remove"), 1);
+
+    let again = s
+        .api
+        .list_messages("lab", "INBOX".into(), 0, 10)
+        .await
+        .expect("again");
+    assert_eq!(u64::from(again.total), want - 1);
+    assert_eq!(again.rows.len(), 10);
+    assert!(again.rows.iter().all(|r| r.id != gone.id));
+    assert_eq!(again.rows[3].id, first.rows[4].id);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_needle_is_found_opened_and_marked_read() {
     let s = synced("needle", 33, 400).await;

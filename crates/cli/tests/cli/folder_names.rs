@@ -6,24 +6,10 @@ use mailcall_testkit::dovecot::DovecotLab;
 use mailcall_testkit::fixture::{Fixture, Manifest};
 use serde_json::Value;
 
-use crate::{add_account, ok_json, set_password, PASSWORD};
+use crate::{add_account, lab_with, ok_json, set_password};
 
 fn named_lab() -> (DovecotLab, Manifest) {
-    let mut lab = DovecotLab::builder()
-        .user("alice", PASSWORD)
-        .build()
-        .expect("lab");
-    let manifest = Fixture::new(31)
-        .messages(300)
-        .named_folders(true)
-        .write_maildir_with_manifest(
-            &lab.maildir("alice"),
-            &lab.maildir("alice").join("../manifest.json"),
-        )
-        .expect("fixture");
-    lab.fix_ownership().expect("ownership");
-    lab.start().expect("lab starts");
-    (lab, manifest)
+    lab_with(Fixture::new(31).messages(300).named_folders(true))
 }
 
 fn items(v: &Value) -> &Vec<Value> {

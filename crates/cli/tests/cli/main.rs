@@ -8,6 +8,7 @@
 mod call;
 mod encrypted;
 mod folder_names;
+mod senders;
 mod sort;
 mod trust;
 mod watch;
@@ -58,12 +59,16 @@ fn ok_json(config: &Path, args: &[&str]) -> Value {
 
 /// A Dovecot lab serving `n` fixture messages to user `alice`, with the fixture's manifest.
 fn fixture_lab(seed: u64, n: u64) -> (DovecotLab, Manifest) {
+    lab_with(Fixture::new(seed).messages(n))
+}
+
+/// A Dovecot lab serving `fixture` to user `alice`, with its manifest.
+fn lab_with(fixture: Fixture) -> (DovecotLab, Manifest) {
     let mut lab = DovecotLab::builder()
         .user("alice", PASSWORD)
         .build()
         .expect("lab");
-    let manifest = Fixture::new(seed)
-        .messages(n)
+    let manifest = fixture
         .write_maildir_with_manifest(
             &lab.maildir("alice"),
             &lab.maildir("alice").join("../manifest.json"),

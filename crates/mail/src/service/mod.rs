@@ -148,6 +148,8 @@ impl MailService {
         opts: SyncOptions,
     ) -> Result<MailService> {
         let (queue_store, reader_store) = (cache.open()?, cache.open()?);
+        // The reader fetches one body at a time; the queue keeps the large cache a sync uses.
+        reader_store.limit_page_cache(8 * 1024)?;
         let (events, _) = broadcast::channel(1024);
         let shared = Shared {
             account: Arc::new(account),

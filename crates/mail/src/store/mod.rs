@@ -169,6 +169,15 @@ impl Store {
         Ok(())
     }
 
+    /// Caps this connection's page cache at `kib` KiB. Every connection starts with 64 MiB,
+    /// which a bulk sync uses; the many connections of an app that only read windows and
+    /// searches would otherwise each grow to it and hold pages the OS caches anyway.
+    pub fn limit_page_cache(&self, kib: u32) -> Result<()> {
+        self.conn
+            .pragma_update(None, "cache_size", -i64::from(kib))
+            .context("set cache size")
+    }
+
     /// Refreshes the planner statistics; cheap, call after a large sync or on close.
     pub fn optimize(&self) -> Result<()> {
         self.conn

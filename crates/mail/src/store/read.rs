@@ -273,6 +273,21 @@ impl Store {
         Ok(Page::from_rows(rows, offset, limit))
     }
 
+    /// The ids of `mailbox`'s messages, newest first: the order of
+    /// [`Store::list_messages`], kept by callers that page a large folder by slicing it
+    /// (one walk of the index instead of an `OFFSET` walk per page).
+    pub fn message_order(&self, mailbox: MailboxId) -> Result<Vec<MessageId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM messages WHERE mailbox_id = ?1 ORDER BY sort_key DESC")
+            .context("list a mailbox's order")?;
+        let ids = stmt
+            .query_map([mailbox.0], |r| r.get(0).map(MessageId))
+            .context("list a mailbox's order")?;
+        ids.collect::<Result<_, _>>()
+            .context("list a mailbox's order")
+    }
+
     /// The list rows of `ids`, in that order; ids no longer cached are left out. One
     /// lookup by row id each: a page of a list kept elsewhere (see
     /// [`Store::thread_heads`]) costs its length, not its offset.

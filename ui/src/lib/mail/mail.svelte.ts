@@ -21,8 +21,9 @@ import {
 } from "./api";
 import { RowSource, sourceFolder } from "./rows.svelte";
 
-/** How long typing pauses before a search runs. */
-const SEARCH_DEBOUNCE_MS = 120;
+/** A word typed in the search box matches as a prefix from this many letters on: shorter
+ * prefixes match most of a large index and would make each keystroke slow. */
+const PREFIX_FROM = 3;
 
 export type Notice = { text: string; kind: "info" | "error"; undo?: boolean };
 export type Reply = {
@@ -46,7 +47,9 @@ class MailState {
   query = $state("");
   queryError = $state<ApiError | null>(null);
   savedSearches = $state<SavedSearch[]>([]);
-  private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A query typed while another runs; only the newest waits, the ones between are skipped. */
+  private searchNext: string | null = null;
+  private searchBusy = false;
   private fillTimer: ReturnType<typeof setTimeout> | undefined;
   private searchSeq = 0;
 
@@ -125,6 +128,7 @@ class MailState {
   }
 
   async showFolder(path: string): Promise<void> {
+    this.searchNext = null;
     this.folder = path;
     this.query = "";
     this.queryError = null;
@@ -135,16 +139,33 @@ class MailState {
 
   // ---- search ----
 
-  /** Runs `query` after a short pause in typing; the newest query wins. */
+  /**
+   * Runs `query` as typed: at once when no search is running, else as soon as the running
+   * one answers. No pause before asking, so results follow each keystroke, and no pile of
+   * queries when typing outruns them: the newest query wins.
+   */
   typeQuery(query: string): void {
     this.query = query;
-    clearTimeout(this.searchTimer);
-    this.searchTimer = setTimeout(() => void this.runQuery(query, true), SEARCH_DEBOUNCE_MS);
+    this.searchNext = query;
+    if (!this.searchBusy) void this.drainTyped();
+  }
+
+  private async drainTyped(): Promise<void> {
+    this.searchBusy = true;
+    try {
+      while (this.searchNext !== null) {
+        const query = this.searchNext;
+        this.searchNext = null;
+        await this.runQuery(query, true);
+      }
+    } finally {
+      this.searchBusy = false;
+    }
   }
 
   /** Runs `query`; while typing, its last bare word also matches as a prefix. */
   async runQuery(query: string, typing = false): Promise<void> {
-    clearTimeout(this.searchTimer);
+    if (!typing) this.searchNext = null;
     this.query = query;
     const seq = ++this.searchSeq;
     if (query.trim() === "") {
@@ -588,7 +609,7 @@ class MailState {
 export function asYouType(query: string): string {
   const last = query.split(/\s+/).pop() ?? "";
   const quotes = (query.match(/"/g) ?? []).length;
-  if (quotes % 2 === 0 && /^[\p{L}\p{N}]+$/u.test(last)) return `${query}*`;
+  if (quotes % 2 === 0 && [...last].length >= PREFIX_FROM && /^[\p{L}\p{N}]+$/u.test(last)) return `${query}*`;
   return query;
 }
 

@@ -11,6 +11,8 @@ import { core, type MessageRow, type ThreadPage } from "./api";
 
 /** Rows fetched per request; pages are aligned so overlapping views share them. */
 export const PAGE = 100;
+/** Rows fetched beyond the view on each side. */
+const AHEAD = PAGE / 2;
 /** Rows kept around the view before the cache is trimmed. */
 const KEEP = 3000;
 
@@ -89,11 +91,14 @@ export class RowSource {
     await Promise.all(pages.map((offset) => this.fetchPage(offset, gen, true)));
   }
 
-  /** Makes sure rows `first..last` are loaded or on their way. */
+  /** Makes sure rows `first..last` are loaded or on their way, and the rows just beyond. */
   want(first: number, last: number): void {
     this.view = [first, last];
     if (!this.source) return;
-    for (let p = Math.floor(first / PAGE); p * PAGE < last; p++) {
+    // Half a page ahead each way: a steady scroll finds its next rows already in.
+    const from = Math.max(0, first - AHEAD);
+    const to = this.total === null ? last : Math.min(this.total, last + AHEAD);
+    for (let p = Math.floor(from / PAGE); p * PAGE < to; p++) {
       const end = Math.min(p * PAGE + PAGE, this.total ?? p * PAGE + PAGE) - 1;
       if (!this.rows.has(p * PAGE) || !this.rows.has(end)) {
         void this.fetchPage(p * PAGE, this.generation);

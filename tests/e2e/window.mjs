@@ -122,10 +122,11 @@ export async function openWindow({ dir, env = {}, bin = appBin }) {
       writeFileSync(file, Buffer.from(png, "base64"));
       return file;
     },
+    /** Ends the session (which closes the app), then the driver and Xvfb, waiting for each. */
     async close() {
       await wd("DELETE", s("")).catch(() => {});
-      driver.stop();
-      xvfb.stop();
+      await driver.stop();
+      await xvfb.stop();
     },
   };
   return win;

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, openSync, readFileSync, statSync } from "node:fs";
+import { existsSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { outputDir, root, waitFor } from "./harness.mjs";
 import { appBin } from "./window.mjs";
@@ -67,6 +67,10 @@ test("make demo without a display: the servers, the window's screens, and Ctrl-C
   const env = { ...process.env, MAILCALL_DEMO_MESSAGES: String(MESSAGES), MAILCALL_APP_BIN: appBin };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
+  // What an earlier run left must not pass for this run's.
+  for (const name of ["screens.json", "demo.json", "inbox.png", "search.png", "senders.png", "call.png"]) {
+    rmSync(path.join(out, name), { force: true });
+  }
   const log = openSync(scriptLog, "w");
   // A session of its own: the process group a terminal's Ctrl-C reaches, and a way to find
   // every process the demo started however it was named.
@@ -135,7 +139,7 @@ test("make demo without a display: the servers, the window's screens, and Ctrl-C
     // Ctrl-C.
     assert.equal(exit, null, "the demo keeps running until Ctrl-C");
     process.kill(-demo.pid, "SIGINT");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 60000))]);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 60000).unref())]);
     assert.ok(exit, `demo.sh ended within a minute of Ctrl-C:\n${tail()}`);
     assert.equal(exit.code, 130, `demo.sh says it was interrupted:\n${tail()}`);
     await waitFor("nothing left in the demo's session", () => inSession(sid) === "", 5000).catch(() => {
@@ -149,7 +153,7 @@ test("make demo without a display: the servers, the window's screens, and Ctrl-C
   } finally {
     if (!exit) {
       process.kill(-demo.pid, "SIGINT");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 60000))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 60000).unref())]);
     }
     if (inSession(sid)) spawnSync("pkill", ["-KILL", "-s", String(sid)]);
   }

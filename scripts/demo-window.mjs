@@ -61,7 +61,14 @@ async function screens(win) {
     },
     syncMs,
   ).catch(() => false);
-  seen.inbox = { file: await shot("inbox"), folder: await folder("INBOX"), rows: await rows(), synced };
+  // The other folders follow; waiting for them (a while, on a busy machine) makes the picture
+  // the whole mailbox, up to date.
+  const upToDate = await waitFor(
+    "the first sync of every folder",
+    async () => (await win.text('[data-testid="sync-progress"]')).trim() === "Up to date",
+    syncMs,
+  ).catch(() => false);
+  seen.inbox = { file: await shot("inbox"), folder: await folder("INBOX"), rows: await rows(), synced, upToDate };
 
   // A search for the one message holding the fixture's needle, opened in the reader.
   const needle = demo.mailbox.needle;
@@ -105,7 +112,7 @@ try {
     writeFileSync(path.join(out, "screens.json"), JSON.stringify(seen, null, 2));
     const files = Object.values(seen).map((s) => path.basename(s.file));
     say(`screenshots in ${out}: ${files.join(", ")}`);
-    if (!seen.inbox.synced) say("the inbox was still syncing when its screenshot was taken");
+    if (!seen.inbox.upToDate) say("the mailbox was still syncing when the inbox's screenshot was taken");
     say(`Mailcall is running on the private display ${win.display}; Ctrl-C stops everything`);
     await stopped;
   }

@@ -31,9 +31,9 @@ stop() {
   ((${#pids[@]})) || return 0
   echo "demo: stopping"
   kill -TERM "${pids[@]}" 2>/dev/null || true
-  # mailcall-demo leaves the all-hands and stops its servers; the window script closes the
-  # window, its driver and Xvfb.
-  for _ in $(seq 300); do
+  # mailcall-demo leaves the all-hands and stops its servers (removing a big mailbox takes a
+  # while); the window script closes the window, its driver and Xvfb.
+  for _ in $(seq 600); do
     kill -0 "${pids[@]}" 2>/dev/null || break
     sleep 0.1
   done
@@ -51,9 +51,10 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 echo "demo: starting the servers (log: $out/mailcall-demo.log)"
-# Its progress lines ("demo: ...") are shown here too.
+# Its progress lines ("demo: ...") are shown here too; the log keeps being written while it
+# stops after a Ctrl-C.
 MAILCALL_DEMO_RUN=$run_id "$demo_bin" --out "$out" \
-  > >(tee "$out/mailcall-demo.log" | grep --line-buffered '^demo:' >&2) 2>&1 &
+  > >(trap '' INT; tee "$out/mailcall-demo.log" | grep --line-buffered '^demo:' >&2) 2>&1 &
 servers=$!
 pids+=("$servers")
 until [ -s "$out/demo.json" ]; do

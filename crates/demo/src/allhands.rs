@@ -158,8 +158,9 @@ impl AllHands {
             leaving.spawn(call.leave());
         }
         let all_left = async { while leaving.join_next().await.is_some() {} };
-        if tokio::time::timeout(LEAVE_TIMEOUT, all_left).await.is_err() {
-            say!("some calls did not leave within {LEAVE_TIMEOUT:?}");
+        match tokio::time::timeout(LEAVE_TIMEOUT, all_left).await {
+            Ok(()) => say!("everyone left the {ROOM_NAME}"),
+            Err(_) => say!("some calls did not leave within {LEAVE_TIMEOUT:?}"),
         }
         let _ = tokio::task::spawn_blocking(move || drop(lab)).await;
     }

@@ -87,6 +87,7 @@ fn main() -> Result<()> {
         stop.await;
         say!("stopping");
         demo.stop().await;
+        say!("stopped the servers and removed the demo's files");
         Ok(())
     })
 }

@@ -29,11 +29,12 @@ leftovers() {
 stop() {
   trap - INT TERM HUP
   ((${#pids[@]})) || return 0
-  echo "demo: stopping"
+  echo "demo: stopping (removing a big generated mailbox can take a minute)"
   kill -TERM "${pids[@]}" 2>/dev/null || true
-  # mailcall-demo leaves the all-hands and stops its servers (removing a big mailbox takes a
-  # while); the window script closes the window, its driver and Xvfb.
-  for _ in $(seq 600); do
+  # mailcall-demo leaves the all-hands and stops its servers (stopping Dovecot and removing a
+  # big mailbox take a minute on a busy machine); the window script closes the window, its
+  # driver and Xvfb.
+  for _ in $(seq 1800); do
     kill -0 "${pids[@]}" 2>/dev/null || break
     sleep 0.1
   done

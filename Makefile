@@ -20,6 +20,7 @@ ui: deps
 build: ui
 	cargo build --bin mailcall
 	cargo build -p mailcall-testkit --bin mailcall-lab
+	cargo build -p mailcall-demo
 
 # Installable packages, .deb and .rpm, holding the app, mailcall-cli, the desktop entry and
 # the icons (in $(TARGET_DIR)/release/bundle). No AppImage: its tools are downloaded at
@@ -38,7 +39,9 @@ bundle-debug: build
 	mkdir -p target/bundle-extra && cp $(TARGET_DIR)/debug/mailcall-cli target/bundle-extra/
 	ui/node_modules/.bin/tauri build --debug --bundles deb,rpm $(NO_UI_STEP)
 
-# Opens the app window (under a private Xvfb when there is no display).
+# Real local servers (a generated mailbox of MAILCALL_DEMO_MESSAGES messages, 50,000 by
+# default; a keyring; an all-hands) and the app window configured for them; without a display
+# it runs under a private Xvfb and saves screenshots in test-output/demo/. Ctrl-C stops it all.
 demo: build
 	scripts/demo.sh "$(APP_BIN)"
 

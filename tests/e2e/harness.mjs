@@ -46,7 +46,10 @@ export async function waitFor(what, probe, ms = 20000, retryable = () => true) {
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
-/** Starts a child whose output goes to `<dir>/<name>.log`; `stop()` kills it. */
+/**
+ * Starts a child whose output goes to `<dir>/<name>.log`; `stop()` sends it SIGTERM (SIGKILL
+ * after 10 s) and resolves once it has exited.
+ */
 export function start(name, command, args, { dir, env } = {}) {
   const log = openSync(path.join(dir, `${name}.log`), "w");
   const child = spawn(command, args, {
@@ -54,13 +57,19 @@ export function start(name, command, args, { dir, env } = {}) {
     stdio: ["ignore", log, log],
   });
   let exited = null;
-  child.on("exit", (code, signal) => (exited = { code, signal }));
-  child.on("error", (e) => (exited = { error: e.message }));
+  const ended = new Promise((resolve) => {
+    child.on("exit", (code, signal) => resolve((exited = { code, signal })));
+    child.on("error", (e) => resolve((exited = { error: e.message })));
+  });
   return {
     child,
     exited: () => exited,
-    stop: () => {
-      if (exited === null) child.kill("SIGTERM");
+    async stop() {
+      if (exited !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10000);
+      await ended;
+      clearTimeout(timer);
     },
   };
 }

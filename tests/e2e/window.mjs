@@ -13,7 +13,7 @@ const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 export async function openWindow({ dir, env = {}, bin = appBin }) {
   if (!existsSync(bin)) throw new Error(`no app binary at ${bin}: run \`make build\` first`);
   // The window's saved size and place live under XDG_CONFIG_HOME: a test gets its own.
-  env = { XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), "mailcall-xdg-config-")), ...env };
+  if (!env.XDG_CONFIG_HOME) env = { XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), "mailcall-xdg-config-")), ...env };
   let display;
   do display = 100 + Math.floor(Math.random() * 800);
   while (existsSync(`/tmp/.X11-unix/X${display}`));
@@ -123,8 +123,9 @@ export async function openWindow({ dir, env = {}, bin = appBin }) {
       return file;
     },
     /**
-     * Ends the session and waits for the app to be gone: a window opened next would
-     * otherwise find this one still holding its single-instance name while it quits.
+     * Ends the session and waits for the app to be gone (a window opened next would
+     * otherwise find this one still holding its single-instance name while it quits),
+     * then for the driver and Xvfb.
      */
     async close() {
       const running = appPids(bin, `:${display}`);
@@ -139,8 +140,8 @@ export async function openWindow({ dir, env = {}, bin = appBin }) {
           }
         }
       });
-      driver.stop();
-      xvfb.stop();
+      await driver.stop();
+      await xvfb.stop();
     },
   };
   return win;

@@ -1,4 +1,4 @@
-//! `mailcall-lab`: a real mail lab for the app window's end-to-end tests and `make demo`.
+//! `mailcall-lab`: a real mail lab for the app window's end-to-end tests.
 //!
 //! Starts a Dovecot lab serving a fixture mailbox (plus a small folder with a non-ASCII,
 //! nested name) and a private gnome-keyring Secret Service bus, prints one JSON line with
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use mailcall_testkit::dovecot::{DovecotLab, MaildirFlag};
-use mailcall_testkit::fixture::{Fixture, Manifest};
+use mailcall_testkit::fixture::Fixture;
 use mailcall_testkit::keyring::KeyringLab;
 use serde_json::{json, Value};
 
@@ -108,7 +108,7 @@ fn main() -> Result<()> {
         "keyringHome": keyring.as_ref().map(|k| k.home().display().to_string()),
         "maildir": maildir.display().to_string(),
         "manifestPath": manifest_path.display().to_string(),
-        "summary": summary(&manifest),
+        "summary": manifest.summary(),
         "extraFolder": {
             "imap": EXTRA_FOLDER_IMAP,
             "name": EXTRA_FOLDER_NAME,
@@ -148,23 +148,6 @@ fn say(value: &Value) -> Result<()> {
     out.write_all(b"\n")?;
     out.flush()?;
     Ok(())
-}
-
-/// The counts tests check first, so they need not parse the whole manifest.
-fn summary(manifest: &Manifest) -> Value {
-    let folders: serde_json::Map<String, Value> = manifest
-        .by_folder
-        .iter()
-        .map(|(name, c)| {
-            let counts = json!({ "total": c.total, "unseen": c.unseen, "flagged": c.flagged });
-            (name.clone(), counts)
-        })
-        .collect();
-    json!({
-        "messages": manifest.messages,
-        "folders": folders,
-        "needle": manifest.needle,
-    })
 }
 
 /// A nested folder with a non-ASCII name and a few plain messages.

@@ -1,0 +1,125 @@
+// The demo without a display: the real window under a private Xvfb, driven through WebDriver
+// (tests/e2e/window.mjs) to the screens a newcomer looks at first. Each is saved as a PNG in
+// the output folder, and what it showed goes to screens.json. Then the window stays open
+// until SIGINT or SIGTERM, and the window, its driver and Xvfb are closed before exiting.
+//   node scripts/demo-window.mjs OUT_DIR APP   (OUT_DIR holds mailcall-demo's demo.json)
+
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { waitFor } from "../tests/e2e/harness.mjs";
+import { openWindow } from "../tests/e2e/window.mjs";
+
+const [out, app] = process.argv.slice(2);
+if (!out || !app) throw new Error("usage: demo-window.mjs OUT_DIR APP");
+const demo = JSON.parse(readFileSync(path.join(out, "demo.json"), "utf8"));
+const inbox = demo.mailbox.folders.INBOX;
+// A first sync of a big mailbox takes a while on a small machine: about 4 ms a message.
+const syncMs = Math.max(120000, demo.mailbox.messages * 4);
+
+const stopped = new Promise((resolve) => {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => resolve(signal));
+});
+const say = (line) => console.log(`demo: ${line}`);
+
+async function screens(win) {
+  const seen = {};
+  const shot = async (name) => {
+    const png = await win.wd("GET", `/session/${win.sessionId}/screenshot`);
+    const file = path.join(out, `${name}.png`);
+    writeFileSync(file, Buffer.from(png, "base64"));
+    return file;
+  };
+  const present = (css) => win.exec(`return !!document.querySelector(${JSON.stringify(css)});`);
+  const folder = (name) =>
+    win.exec(
+      `const f = document.querySelector('[data-testid="folder"][data-path=' + JSON.stringify(arguments[0]) + ']');
+       return f && { total: Number(f.dataset.total), unread: Number(f.dataset.unread), text: f.textContent.trim() };`,
+      name,
+    );
+  const rows = () =>
+    win.exec(`return [...document.querySelectorAll('[data-testid="message-row"]')].slice(0, 8)
+      .map((r) => r.textContent.replace(/\\s+/g, " ").trim());`);
+
+  await win.waitFor('[data-testid="mail-view"], [data-testid="account-form"], .welcome[role="alert"]', 60000);
+  if (await present('[data-testid="account-form"]')) {
+    throw new Error("the window asks for an account: it did not find the demo's configuration");
+  }
+  if (await present('.welcome[role="alert"]')) {
+    throw new Error(`the mail page failed: ${await win.text('.welcome[role="alert"]')}`);
+  }
+  // The inbox as the server holds it: the first rows come early, the counts once synced.
+  await win.until(
+    "the inbox's first rows",
+    `return document.querySelectorAll('[data-testid="message-row"]').length >= ${Math.min(10, inbox.total)};`,
+    syncMs,
+  );
+  const synced = await waitFor(
+    "the inbox's counts",
+    async () => {
+      const f = await folder("INBOX");
+      return f?.total === inbox.total && f.unread === inbox.unseen;
+    },
+    syncMs,
+  ).catch(() => false);
+  // The other folders follow; waiting for them (a while, on a busy machine) makes the picture
+  // the whole mailbox, up to date.
+  const upToDate = await waitFor(
+    "the first sync of every folder",
+    async () => (await win.text('[data-testid="sync-progress"]')).trim() === "Up to date",
+    syncMs,
+  ).catch(() => false);
+  seen.inbox = { file: await shot("inbox"), folder: await folder("INBOX"), rows: await rows(), synced, upToDate };
+
+  // A search for the one message holding the fixture's needle, opened in the reader.
+  const needle = demo.mailbox.needle;
+  const hits = async () => (await win.exec(`return document.querySelector('[data-testid="hit-count"]')?.textContent ?? "";`)).trim();
+  await waitFor(
+    "the search to find the needle",
+    async () => {
+      await win.type('[data-testid="search-input"]', needle.token);
+      return waitFor("one result", async () => (await hits()) === "1 result", 10000).catch(() => false);
+    },
+    syncMs,
+  );
+  await win.click('[data-testid="message-row"][data-index="0"]');
+  await waitFor("the needle open", async () => (await win.text('[data-testid="reader-subject"]')) === needle.subject);
+  await win.waitFor('[data-testid="text-body"], [data-testid="html-body"], [data-testid="body-missing"]', 60000);
+  seen.search = { file: await shot("search"), query: needle.token, hits: await hits(), subject: needle.subject };
+
+  if (await present('[data-testid="nav-senders"]')) {
+    await win.click('[data-testid="nav-senders"]');
+    await win.waitFor('[data-testid="page-senders"]');
+    seen.senders = { file: await shot("senders") };
+  } else {
+    say("the window has no senders view yet: senders.png comes with it");
+  }
+  await win.click('[data-testid="nav-calls"]');
+  await win.waitFor('[data-testid="page-calls"]');
+  if (await present('[data-testid="calls-empty"]')) {
+    say("the window has no call page yet: call.png comes with it (the all-hands runs; see call-server.json)");
+  } else {
+    seen.call = { file: await shot("call") };
+  }
+  await win.click('[data-testid="nav-mail"]');
+  return seen;
+}
+
+const win = await openWindow({ dir: out, env: demo.appEnv, bin: app });
+let failed = false;
+try {
+  const seen = await Promise.race([screens(win), stopped]);
+  if (typeof seen === "object") {
+    writeFileSync(path.join(out, "screens.json"), JSON.stringify(seen, null, 2));
+    const files = Object.values(seen).map((s) => path.basename(s.file));
+    say(`screenshots in ${out}: ${files.join(", ")}`);
+    if (!seen.inbox.upToDate) say("the mailbox was still syncing when the inbox's screenshot was taken");
+    say(`Mailcall is running on the private display ${win.display}; Ctrl-C stops everything`);
+    await stopped;
+  }
+} catch (e) {
+  failed = true;
+  console.error(`demo: the window did not show what it should: ${e.message}`);
+} finally {
+  await win.close();
+}
+process.exit(failed ? 1 : 0);

@@ -33,6 +33,16 @@ fn main() {
         "set_remote_content",
         "save_attachment",
         "open_link",
+        "subscribe_call",
+        "call_profiles",
+        "save_call_profile",
+        "delete_call_profile",
+        "join_call",
+        "leave_call",
+        "pin_feeds",
+        "set_call_view",
+        "call_roster",
+        "search_roster",
     ]);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("src-tauri/capabilities/**/*.json")

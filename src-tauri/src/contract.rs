@@ -5,7 +5,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::{commands, mail, outside};
+use crate::{call, commands, mail, outside};
 
 /// Where the generated bindings are committed, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
@@ -44,7 +44,17 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             mail::delete_search,
             mail::set_remote_content,
             outside::save_attachment,
-            outside::open_link
+            outside::open_link,
+            call::subscribe_call,
+            call::call_profiles,
+            call::save_call_profile,
+            call::delete_call_profile,
+            call::join_call,
+            call::leave_call,
+            call::pin_feeds,
+            call::set_call_view,
+            call::call_roster,
+            call::search_roster
         ])
         .events(collect_events![commands::CoreNotice, outside::LinkClicked])
 }

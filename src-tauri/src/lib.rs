@@ -1,7 +1,8 @@
 //! The desktop host: window setup, typed commands and events, and the Linux webview
-//! configuration. Everything a user can do lives in the core crates (mail in
+//! configuration. Everything a user can do lives in the core crates (mail and calls in
 //! `mailcall_api`); this crate only wires them to the window.
 
+mod call;
 mod commands;
 mod contract;
 mod error;

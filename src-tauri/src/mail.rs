@@ -64,28 +64,36 @@ impl Core {
 #[specta::specta]
 pub async fn subscribe(core: State<'_, Core>, channel: Channel<AppEvent>) -> Result<()> {
     let api = core.api().await?;
-    let mut events = api.subscribe();
+    let events = api.subscribe();
     for status in api.statuses().await {
         channel
             .send(AppEvent::Status { status })
             .map_err(|e| ApiError::internal(format!("the page closed the event channel: {e}")))?;
     }
+    pipe(events, channel);
+    Ok(())
+}
+
+/// Sends what `updates` carries to `channel` until the page closes it. A page that lags
+/// loses the oldest updates: it reads counts, lists and rosters again on the next change.
+pub(crate) fn pipe<T>(mut updates: tokio::sync::broadcast::Receiver<T>, channel: Channel<T>)
+where
+    T: Clone + Send + serde::Serialize + tauri::ipc::IpcResponse + 'static,
+{
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         loop {
-            match events.recv().await {
-                Ok(event) => {
-                    if channel.send(event).is_err() {
+            match updates.recv().await {
+                Ok(update) => {
+                    if channel.send(update).is_err() {
                         return;
                     }
                 }
-                // The page reads counts and lists again on the next change.
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return,
             }
         }
     });
-    Ok(())
 }
 
 #[tauri::command]

@@ -127,6 +127,7 @@ async fn main() -> Result<()> {
         // A service name nothing stored under: the account runs without a server.
         keyring: Keyring::new(&format!("mailcall-bench-{}", std::process::id())),
         live: LiveOptions::default(),
+        calls: mailcall_api::CallOptions::default(),
         cache_dir: None,
     };
     let t = Instant::now();

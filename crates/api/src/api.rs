@@ -18,6 +18,7 @@ use std::sync::Arc;
 use mailcall_mail::{Account, Config, Connection, Keyring, Password};
 use tokio::sync::{broadcast, Mutex, RwLock};
 
+use crate::call::{CallOptions, Calls};
 use crate::error::{ApiError, ApiResult};
 use crate::live::{Live, LiveOptions};
 use crate::settings::StateFile;
@@ -31,6 +32,7 @@ pub struct ApiOptions {
     /// Where passwords and cache keys live (tests use a service name of their own).
     pub keyring: Keyring,
     pub live: LiveOptions,
+    pub calls: CallOptions,
     /// Where caches of accounts added here go; `None` is the engine's default (the
     /// platform data folder).
     pub cache_dir: Option<PathBuf>,
@@ -44,6 +46,7 @@ impl ApiOptions {
             config_path: Config::path(None)?,
             keyring: Keyring::default(),
             live: LiveOptions::default(),
+            calls: CallOptions::default(),
             cache_dir: None,
         })
     }
@@ -62,6 +65,7 @@ pub(crate) struct Inner {
     /// Held while the configuration is read, changed and written.
     pub config_lock: Mutex<()>,
     pub state: StateFile,
+    pub calls: Calls,
 }
 
 impl Api {
@@ -71,6 +75,7 @@ impl Api {
     pub async fn load(opts: ApiOptions) -> ApiResult<Api> {
         let config = read_config(&opts.config_path).await?;
         let state = StateFile::beside(&opts.config_path)?;
+        let opts_calls = opts.calls.clone();
         let (events, _) = broadcast::channel(4096);
         let api = Api {
             inner: Arc::new(Inner {
@@ -79,6 +84,7 @@ impl Api {
                 accounts: RwLock::new(BTreeMap::new()),
                 config_lock: Mutex::new(()),
                 state,
+                calls: Calls::new(opts_calls),
             }),
         };
         for account in config.accounts {
@@ -95,8 +101,9 @@ impl Api {
         self.inner.events.subscribe()
     }
 
-    /// Stops every account's service and waits for them.
+    /// Leaves the call, stops every account's service and waits for them.
     pub async fn shutdown(&self) {
+        let _ = self.leave_call().await;
         let lives: Vec<_> = std::mem::take(&mut *self.inner.accounts.write().await)
             .into_values()
             .collect();

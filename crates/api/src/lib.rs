@@ -8,12 +8,15 @@
 //!
 //! Modules: [`api`] accounts and lifecycle, `mail` reading and preferences,
 //! `conversations` a folder listed by thread, `actions` changes through the offline
-//! journal, `files` attachments and links that leave the app, `live` one running account, `pool` cache
+//! journal, `files` attachments and links that leave the app, `call` the call in progress
+//! and its updates (`call_types` what crosses to the page about it), `live` one running account, `pool` cache
 //! connections, `settings` the app's own small state file, [`types`] and [`error`] what
 //! crosses to the page.
 
 mod actions;
 pub mod api;
+mod call;
+mod call_types;
 mod conversations;
 pub mod error;
 mod files;
@@ -26,6 +29,8 @@ mod settings;
 pub mod types;
 
 pub use api::{Api, ApiOptions};
+pub use call::CallOptions;
+pub use call_types::*;
 pub use error::{ApiError, ApiResult, CertificateFacts};
 pub use files::link_to_open;
 pub use live::LiveOptions;

@@ -1,6 +1,7 @@
 //! The app's own small state, kept in `app.json` beside the account configuration (so
 //! `MAILCALL_CONFIG` moves both): settings, saved searches, senders whose remote content
-//! is always loaded, and the hierarchy delimiter each account's server uses.
+//! is always loaded, the hierarchy delimiter each account's server uses, and the call
+//! server profiles.
 //!
 //! Invariants: the file never holds a secret; it is written whole to a temporary file
 //! and renamed, so a crash leaves the old or the new file, never half of one; a missing
@@ -12,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use crate::call_types::CallProfile;
 use crate::error::{ApiError, ApiResult};
 use crate::types::{SavedSearch, Settings};
 
@@ -25,6 +27,8 @@ pub(crate) struct AppState {
     pub remote_senders: BTreeSet<String>,
     /// Account id -> hierarchy delimiter from the server's LIST.
     pub delimiters: BTreeMap<String, String>,
+    /// Janus servers to join calls on (no secrets: tokens come with each join).
+    pub call_profiles: Vec<CallProfile>,
 }
 
 /// The state file and its content in memory.

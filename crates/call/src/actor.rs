@@ -21,12 +21,13 @@ use mailcall_janus::{
     Backoff, Endpoint, HandleEvent, Jsep, Session, SessionConfig, SessionEvent, SessionEvents,
     SessionId, VideoRoomCode,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
 
-use crate::call::{CallStatus, Command, RosterMember, RosterPage};
+use crate::call::{CallStatus, Command, RosterMember, RosterPage, StreamSource};
 use crate::error::{Error, Result};
 use crate::error_chain;
-use crate::event::{CallConfig, CallEvent, Leg, Role};
+use crate::event::{CallConfig, CallEvent, EndReason, Leg, ReconnectReason, Role};
 use crate::media::MediaEngine;
 use crate::state::CallState;
 
@@ -49,6 +50,14 @@ pub(crate) struct Actor {
     awaiting_offer: bool,
     last_slots: Vec<Option<mailcall_janus::FeedId>>,
     status: CallStatus,
+    /// What each subscribed m-line carries, readable without asking the task.
+    sources: watch::Sender<Vec<StreamSource>>,
+}
+
+/// Whether the loop goes on after an event.
+enum Flow {
+    Continue,
+    End(EndReason),
 }
 
 async fn next(events: &mut Option<(Subscriber, VideoRoomEvents)>) -> Option<RoomEvent> {
@@ -63,6 +72,7 @@ impl Actor {
         config: CallConfig,
         engine: Arc<dyn MediaEngine>,
         events: mpsc::UnboundedSender<CallEvent>,
+        sources: watch::Sender<Vec<StreamSource>>,
     ) -> Result<Self> {
         let endpoints = config
             .servers
@@ -97,6 +107,7 @@ impl Actor {
             awaiting_offer: false,
             last_slots: Vec::new(),
             status: CallStatus::default(),
+            sources,
         };
         actor.join().await?;
         Ok(actor)
@@ -182,12 +193,22 @@ impl Actor {
     }
 
     /// After the session was lost: new handles, new media, join again; bounded attempts.
-    async fn rejoin(&mut self, reason: String) -> Result<()> {
+    async fn rejoin(&mut self, reason: ReconnectReason) -> Flow {
+        match self.try_rejoin(reason).await {
+            Ok(()) => Flow::Continue,
+            Err(e) => Flow::End(EndReason::RejoinFailed {
+                message: error_chain(&e),
+            }),
+        }
+    }
+
+    async fn try_rejoin(&mut self, reason: ReconnectReason) -> Result<()> {
         self.emit(CallEvent::Reconnecting { reason });
         self.engine.reset().await;
         self.subscriber = None;
         self.awaiting_offer = false;
         self.state.rejoining();
+        self.report_slots();
         let mut last = None;
         // About a second apart, jittered so a room's clients do not come back in lockstep.
         let pacing = Backoff {
@@ -223,58 +244,70 @@ impl Actor {
         Err(last.unwrap_or(Error::Ended))
     }
 
-    pub(crate) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+    /// Runs until the call ends or `leaving` is cancelled. Leaving interrupts whatever the
+    /// task is waiting for (a rejoin against a server that is down included), so it takes
+    /// at most [`CallConfig::goodbye_timeout`] plus closing the media.
+    pub(crate) async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        leaving: CancellationToken,
+    ) {
         let mut tick = tokio::time::interval(self.config.roster_batch);
         loop {
-            let outcome: Result<bool> = tokio::select! {
+            let flow = tokio::select! {
                 biased;
-                command = commands.recv() => match command {
-                    Some(Command::Leave(reply)) => {
-                        self.leave().await;
-                        let _ = reply.send(());
-                        return;
-                    }
-                    Some(command) => { self.command(command).await; Ok(true) }
-                    None => { self.leave().await; return; }
-                },
-                event = self.session_events.recv() => match event {
-                    Some(event) => self.on_session(event).await,
-                    None => Ok(false),
-                },
-                event = self.room_events.recv() => match event {
-                    Some(event) => self.on_room(event).await,
-                    None => Ok(true),
-                },
-                event = next(&mut self.subscriber) => match event {
-                    Some(event) => self.on_subscriber(event).await,
-                    None => { self.subscriber = None; Ok(true) }
-                },
-                _ = tick.tick() => {
-                    self.flush_roster();
-                    if self.retry { self.retry = false; self.dirty = true; }
-                    Ok(true)
-                },
+                () = leaving.cancelled() => Flow::End(EndReason::Left),
+                flow = self.step(&mut commands, &mut tick) => flow,
             };
-            match outcome {
-                Ok(true) => {}
-                Ok(false) => {
-                    self.emit(CallEvent::Ended {
-                        reason: "the session stopped".into(),
-                    });
+            match flow {
+                Flow::Continue => {}
+                Flow::End(EndReason::Left) => {
+                    self.leave().await;
                     return;
                 }
-                Err(e) => {
-                    self.emit(CallEvent::Ended {
-                        reason: error_chain(&e),
-                    });
+                Flow::End(reason) => {
                     self.engine.reset().await;
+                    self.emit(CallEvent::Ended { reason });
                     return;
                 }
-            }
-            if self.dirty && !self.awaiting_offer {
-                self.replan().await;
             }
         }
+    }
+
+    async fn step(
+        &mut self,
+        commands: &mut mpsc::Receiver<Command>,
+        tick: &mut tokio::time::Interval,
+    ) -> Flow {
+        let flow = tokio::select! {
+            biased;
+            command = commands.recv() => match command {
+                Some(command) => { self.command(command).await; Flow::Continue }
+                // Every handle is gone: nobody can leave any more, so leave now.
+                None => Flow::End(EndReason::Left),
+            },
+            event = self.session_events.recv() => match event {
+                Some(event) => self.on_session(event).await,
+                None => Flow::End(EndReason::SessionClosed),
+            },
+            event = self.room_events.recv() => match event {
+                Some(event) => self.on_room(event).await,
+                None => Flow::Continue,
+            },
+            event = next(&mut self.subscriber) => match event {
+                Some(event) => self.on_subscriber(event).await,
+                None => { self.subscriber = None; Flow::Continue }
+            },
+            _ = tick.tick() => {
+                self.flush_roster();
+                if self.retry { self.retry = false; self.dirty = true; }
+                Flow::Continue
+            },
+        };
+        if matches!(flow, Flow::Continue) && self.dirty && !self.awaiting_offer {
+            self.replan().await;
+        }
+        flow
     }
 
     fn flush_roster(&mut self) {
@@ -303,13 +336,17 @@ impl Actor {
                 self.dirty = true;
                 let _ = reply.send(());
             }
+            Command::View { view, reply } => {
+                self.state.set_view(view);
+                self.dirty = true;
+                let _ = reply.send(());
+            }
             Command::Status(reply) => {
                 let mut status = self.status.clone();
                 status.slots = self.state.slot_feeds();
                 status.publishers = self.state.feeds().iter().map(|f| f.id).collect();
                 let _ = reply.send(status);
             }
-            Command::Leave(_) => {}
         }
     }
 
@@ -339,12 +376,12 @@ impl Actor {
         })
     }
 
-    async fn on_session(&mut self, event: SessionEvent) -> Result<bool> {
+    async fn on_session(&mut self, event: SessionEvent) -> Flow {
         match event {
             SessionEvent::SessionReplaced { new, reason, .. } => {
                 if Some(new) != self.joined_session {
-                    self.rejoin(format!("session replaced ({reason:?})"))
-                        .await?;
+                    tracing::info!(?reason, "Janus session replaced; rejoining");
+                    return self.rejoin(ReconnectReason::SessionReplaced).await;
                 }
             }
             SessionEvent::Reconnected { .. } => {
@@ -360,10 +397,10 @@ impl Actor {
             }
             SessionEvent::Unknown(value) => tracing::debug!(%value, "unknown session event"),
         }
-        Ok(true)
+        Flow::Continue
     }
 
-    async fn on_core(&mut self, leg: Leg, event: HandleEvent) -> Result<bool> {
+    async fn on_core(&mut self, leg: Leg, event: HandleEvent) -> Flow {
         match event {
             HandleEvent::WebrtcUp => self.emit(CallEvent::WebrtcUp { leg }),
             HandleEvent::Media {
@@ -388,21 +425,23 @@ impl Actor {
             HandleEvent::SessionLost { replaced_by } => {
                 let stale = replaced_by.is_some() && replaced_by == self.joined_session;
                 if !stale {
-                    self.rejoin("the session was lost".into()).await?;
+                    return self.rejoin(ReconnectReason::SessionLost).await;
                 }
             }
             HandleEvent::Detached | HandleEvent::Trickle { .. } => {}
             other => tracing::debug!(?other, "handle event not reported"),
         }
-        Ok(true)
+        Flow::Continue
     }
 
-    async fn on_room(&mut self, event: RoomEvent) -> Result<bool> {
+    async fn on_room(&mut self, event: RoomEvent) -> Flow {
         match event {
             RoomEvent::VideoRoom { event, .. } => {
                 match &event {
-                    VideoRoomEvent::Destroyed { .. } => return Ok(false),
-                    VideoRoomEvent::LeftSelf { kicked: true } => return Ok(false),
+                    VideoRoomEvent::Destroyed { .. } => return Flow::End(EndReason::RoomDestroyed),
+                    VideoRoomEvent::LeftSelf { kicked: true } => {
+                        return Flow::End(EndReason::Kicked)
+                    }
                     VideoRoomEvent::Publishers { .. }
                     | VideoRoomEvent::Unpublished { .. }
                     | VideoRoomEvent::Leaving { .. }
@@ -414,13 +453,13 @@ impl Actor {
                 for out in self.state.on_room_event(&event) {
                     self.emit(out);
                 }
-                Ok(true)
+                Flow::Continue
             }
             RoomEvent::Core(core) => self.on_core(Leg::Publisher, core).await,
         }
     }
 
-    async fn on_subscriber(&mut self, event: RoomEvent) -> Result<bool> {
+    async fn on_subscriber(&mut self, event: RoomEvent) -> Flow {
         match event {
             RoomEvent::VideoRoom { event, jsep } => {
                 match &event {
@@ -438,7 +477,7 @@ impl Actor {
                     self.dirty = true;
                 }
                 self.report_slots();
-                Ok(true)
+                Flow::Continue
             }
             RoomEvent::Core(core) => self.on_core(Leg::Subscriber, core).await,
         }
@@ -463,15 +502,28 @@ impl Actor {
         });
     }
 
+    /// Says goodbye to Janus within the goodbye timeout (a server that is down never
+    /// answers; dropping the session then stops its reconnecting), closes the media and
+    /// reports the end.
     async fn leave(&mut self) {
-        if let Some((subscriber, _)) = self.subscriber.take() {
-            let _ = subscriber.leave().await;
+        let subscriber = self.subscriber.take();
+        let (room, session) = (self.room.clone(), self.session.clone());
+        let goodbye = async move {
+            if let Some((subscriber, _)) = subscriber {
+                let _ = subscriber.leave().await;
+            }
+            let _ = room.leave().await;
+            let _ = session.close().await;
+        };
+        if tokio::time::timeout(self.config.goodbye_timeout, goodbye)
+            .await
+            .is_err()
+        {
+            tracing::info!("Janus did not confirm leaving in time; closing anyway");
         }
-        let _ = self.room.leave().await;
         self.engine.reset().await;
-        let _ = self.session.clone().close().await;
         self.emit(CallEvent::Ended {
-            reason: "left".into(),
+            reason: EndReason::Left,
         });
     }
 }

@@ -11,6 +11,12 @@ use crate::event::CallEvent;
 
 impl Actor {
     pub(super) fn report_slots(&mut self) {
+        let sources = self.state.sources();
+        self.sources.send_if_modified(|old| {
+            let changed = *old != sources;
+            *old = sources;
+            changed
+        });
         let slots = self.state.slot_feeds();
         if slots != self.last_slots {
             self.last_slots = slots.clone();

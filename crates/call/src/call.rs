@@ -9,10 +9,14 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use mailcall_janus::plan::Tile;
 use mailcall_janus::{FeedId, SessionId};
 use serde::Serialize;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::actor::Actor;
 use crate::error::{Error, Result};
@@ -53,6 +57,28 @@ pub struct CallStatus {
     pub rejoins: u32,
 }
 
+/// One m-line of the subscription and the feed it carries now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StreamSource {
+    /// The subscription's mid, as the media engine sees it.
+    pub mid: String,
+    /// `audio` or `video`.
+    pub kind: String,
+    /// `None` while the m-line is inactive (its publisher left).
+    pub feed: Option<FeedId>,
+    pub display: Option<String>,
+}
+
+/// What the user looks at, which decides slots and layers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct View {
+    /// The size of each video slot by index; slots beyond the list are the main tile (slot
+    /// 0) and grid tiles. A hidden tile keeps its feed but Janus stops sending it.
+    pub tiles: Vec<Tile>,
+    /// Feeds on the roster page in view: they get free slots before the other publishers.
+    pub page: Vec<FeedId>,
+}
+
 pub(crate) enum Command {
     Roster {
         offset: usize,
@@ -63,8 +89,11 @@ pub(crate) enum Command {
         feeds: Vec<FeedId>,
         reply: oneshot::Sender<()>,
     },
+    View {
+        view: View,
+        reply: oneshot::Sender<()>,
+    },
     Status(oneshot::Sender<CallStatus>),
-    Leave(oneshot::Sender<()>),
 }
 
 /// What a call reports, in order.
@@ -88,8 +117,15 @@ impl CallEvents {
 #[derive(Debug)]
 pub struct Call {
     commands: mpsc::Sender<Command>,
-    task: JoinHandle<()>,
+    leaving: CancellationToken,
+    sources: watch::Receiver<Vec<StreamSource>>,
+    /// Taken by the first [`Call::leave`].
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    goodbye: Duration,
 }
+
+/// How long [`Call::leave`] waits for the task beyond its goodbye before stopping it.
+const LEAVE_GRACE: Duration = Duration::from_millis(300);
 
 impl Call {
     /// Connects, joins (publishing as a speaker) and starts the call's task.
@@ -99,9 +135,19 @@ impl Call {
     ) -> Result<(Call, CallEvents)> {
         let (events_tx, rx) = mpsc::unbounded_channel();
         let (commands, commands_rx) = mpsc::channel(16);
-        let actor = Actor::start(config, engine, events_tx).await?;
-        let task = tokio::spawn(actor.run(commands_rx));
-        Ok((Call { commands, task }, CallEvents { rx }))
+        let (sources_tx, sources) = watch::channel(Vec::new());
+        let goodbye = config.goodbye_timeout;
+        let actor = Actor::start(config, engine, events_tx, sources_tx).await?;
+        let leaving = CancellationToken::new();
+        let task = tokio::spawn(actor.run(commands_rx, leaving.clone()));
+        let call = Call {
+            commands,
+            leaving,
+            sources,
+            task: std::sync::Mutex::new(Some(task)),
+            goodbye,
+        };
+        Ok((call, CallEvents { rx }))
     }
 
     async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T> {
@@ -128,17 +174,41 @@ impl Call {
         self.ask(|reply| Command::Pin { feeds, reply }).await
     }
 
+    /// Tile sizes and the roster page in view.
+    pub async fn set_view(&self, view: View) -> Result<()> {
+        self.ask(|reply| Command::View { view, reply }).await
+    }
+
     pub async fn status(&self) -> Result<CallStatus> {
         self.ask(Command::Status).await
     }
 
+    /// What each subscribed m-line carries, without waiting for the call's task (which may
+    /// be busy rejoining).
+    pub fn sources(&self) -> Vec<StreamSource> {
+        self.sources.borrow().clone()
+    }
+
     /// Leaves the room, closes the media and the session, and waits for the task to end.
-    pub async fn leave(self) -> Result<()> {
-        let (reply, rx) = oneshot::channel();
-        if self.commands.send(Command::Leave(reply)).await.is_ok() {
-            let _ = rx.await;
+    /// Interrupts a rejoin in progress; Janus gets [`CallConfig::goodbye_timeout`] to confirm,
+    /// and a task that is still not done a moment later is stopped.
+    ///
+    /// [`CallConfig::goodbye_timeout`]: crate::CallConfig::goodbye_timeout
+    /// Takes `&self` so a leave never waits for a roster read or pin in flight (those
+    /// then fail with [`Error::Ended`]); leaving twice is a no-op.
+    pub async fn leave(&self) -> Result<()> {
+        self.leaving.cancel();
+        let task = self.task.lock().ok().and_then(|mut t| t.take());
+        let Some(mut task) = task else {
+            return Ok(());
+        };
+        if tokio::time::timeout(self.goodbye + LEAVE_GRACE, &mut task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the call did not end in time after leaving; stopping it");
+            task.abort();
         }
-        let _ = self.task.await;
         Ok(())
     }
 }

@@ -38,6 +38,9 @@ pub struct CallConfig {
     /// How many times to try rejoining after the session was lost, one to two seconds apart.
     pub rejoin_attempts: u32,
     pub request_timeout: Duration,
+    /// How long leaving waits for Janus to confirm before closing anyway (a server that is
+    /// down or restarting never answers).
+    pub goodbye_timeout: Duration,
 }
 
 impl CallConfig {
@@ -54,6 +57,7 @@ impl CallConfig {
             roster_batch: Duration::from_millis(250),
             rejoin_attempts: 60,
             request_timeout: Duration::from_secs(10),
+            goodbye_timeout: Duration::from_millis(500),
         }
     }
 }
@@ -118,7 +122,7 @@ pub enum CallEvent {
     },
     /// The session was lost; rejoining.
     Reconnecting {
-        reason: String,
+        reason: ReconnectReason,
     },
     /// The transport came back on the same session; state was re-read.
     Resynced,
@@ -128,6 +132,47 @@ pub enum CallEvent {
     },
     /// The call is over: left, or rejoining gave up.
     Ended {
-        reason: String,
+        reason: EndReason,
     },
+}
+
+/// Why a call rejoins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReconnectReason {
+    /// The server no longer knows the session (it restarted, or the session timed out).
+    SessionLost,
+    /// The transport came back with a new session instead of the old one.
+    SessionReplaced,
+}
+
+/// Why a call ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EndReason {
+    /// This participant left.
+    Left,
+    /// A moderator removed this participant.
+    Kicked,
+    /// The room was destroyed.
+    RoomDestroyed,
+    /// The Janus session stopped for good.
+    SessionClosed,
+    /// Rejoining after a lost session failed every attempt; `message` is the last error.
+    RejoinFailed { message: String },
+    /// Something else the call cannot survive.
+    Failed { message: String },
+}
+
+impl std::fmt::Display for EndReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndReason::Left => f.write_str("left"),
+            EndReason::Kicked => f.write_str("kicked from the room"),
+            EndReason::RoomDestroyed => f.write_str("the room was destroyed"),
+            EndReason::SessionClosed => f.write_str("the Janus session stopped"),
+            EndReason::RejoinFailed { message } => write!(f, "could not rejoin: {message}"),
+            EndReason::Failed { message } => write!(f, "failed: {message}"),
+        }
+    }
 }

@@ -14,13 +14,15 @@ pub mod error;
 pub mod event;
 pub mod loadtest;
 pub mod media;
+pub mod meter;
 pub mod preflight;
 pub mod state;
 
-pub use call::{Call, CallEvents, CallStatus, RosterMember, RosterPage};
+pub use call::{Call, CallEvents, CallStatus, RosterMember, RosterPage, StreamSource, View};
 pub use error::{Error, Result};
-pub use event::{CallConfig, CallEvent, Leg, Role};
+pub use event::{CallConfig, CallEvent, EndReason, Leg, ReconnectReason, Role};
 /// The error and its causes on one line.
 pub use mailcall_errors::chain as error_chain;
 pub use media::{HeadlessConfig, HeadlessMedia, MediaEngine};
+pub use meter::{FeedStats, Meter};
 pub use state::{CallState, Feed, Plan};

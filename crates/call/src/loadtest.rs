@@ -214,7 +214,7 @@ pub async fn run(config: LoadConfig) -> Result<LoadReport> {
     for outcome in outcomes {
         report.failures.extend(outcome.failure);
         if let Some(call) = outcome.call {
-            leaving.spawn(call.leave());
+            leaving.spawn(async move { call.leave().await });
         }
     }
     while leaving.join_next().await.is_some() {}

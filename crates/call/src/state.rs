@@ -5,7 +5,8 @@
 //!
 //! Invariants:
 //! - Publishers are kept in the order they appeared, so a newcomer never displaces a feed
-//!   that holds a slot: only pinning and `talking` move slots.
+//!   that holds a slot: only pinning and `talking` move slots. The first pinned feed is
+//!   always in slot 0, the main tile.
 //! - Every feed that publishes audio is subscribed, except this participant's own.
 //! - The layout is what Janus last reported (`attached`/`updated`/`switched`); slots are its
 //!   video m-lines by `mindex`.
@@ -23,6 +24,7 @@ use mailcall_janus::videoroom::{
 };
 use mailcall_janus::{FeedId, RoomId};
 
+use crate::call::{StreamSource, View};
 use crate::event::CallEvent;
 
 /// A publisher and the mids of its first audio and video streams.
@@ -91,6 +93,8 @@ pub struct CallState {
     speakers: ActiveSpeakers,
     feeds: Vec<Feed>,
     pinned: Vec<FeedId>,
+    /// What the user looks at: tile sizes by slot and the roster page in view.
+    view: View,
     /// The subscription as Janus last described it; `None` before the subscriber exists.
     layout: Option<Vec<SubscriptionStream>>,
     layers: HashMap<String, Layer>,
@@ -107,6 +111,7 @@ impl CallState {
             speakers: ActiveSpeakers::default(),
             feeds: Vec::new(),
             pinned: Vec::new(),
+            view: View::default(),
             layout: None,
             layers: HashMap::new(),
             active_speaker: None,
@@ -198,6 +203,40 @@ impl CallState {
         self.pinned = pinned;
     }
 
+    pub fn set_view(&mut self, view: View) {
+        self.view = view;
+    }
+
+    /// The size of slot `i`: as the view says, else the main tile first and grid tiles after.
+    fn tile(&self, i: usize) -> Tile {
+        match self.view.tiles.get(i) {
+            Some(tile) => *tile,
+            None if i == 0 => Tile::Main,
+            None => Tile::Grid,
+        }
+    }
+
+    /// Every m-line of the subscription with the feed it carries now.
+    pub fn sources(&self) -> Vec<StreamSource> {
+        let mut lines: Vec<&SubscriptionStream> = self.layout.iter().flatten().collect();
+        lines.sort_by_key(|s| s.mindex);
+        lines
+            .into_iter()
+            .map(|s| {
+                let feed = if Self::active(s) { s.feed_id } else { None };
+                StreamSource {
+                    mid: s.mid.clone(),
+                    kind: s.kind.clone(),
+                    feed,
+                    display: feed.and(s.feed_display.clone()).or_else(|| {
+                        let id = feed?;
+                        self.feeds.iter().find(|f| f.id == id)?.display.clone()
+                    }),
+                }
+            })
+            .collect()
+    }
+
     /// Publishers in the order they appeared.
     pub fn feeds(&self) -> &[Feed] {
         &self.feeds
@@ -262,12 +301,19 @@ impl CallState {
             publishers: &video_feeds,
             speakers: &speakers,
             pinned: &self.pinned,
-            page: &[],
+            page: &self.view.page,
             me: self.me,
             slots: self.slots,
         });
         let current = self.slot_feeds();
-        let assigned = assign_slots(&current, &chosen, self.slots);
+        let mut assigned = assign_slots(&current, &chosen, self.slots);
+        // The one exception to "a feed keeps its slot": the first pinned feed takes the main
+        // tile (two `switch`es, no renegotiation).
+        if let Some(first) = self.pinned.first() {
+            if let Some(j) = assigned.iter().position(|s| *s == Some(*first)) {
+                assigned.swap(0, j);
+            }
+        }
         let video_mid = |feed: FeedId| {
             self.feeds
                 .iter()
@@ -323,7 +369,7 @@ impl CallState {
                     .copied()
                     .flatten()
                     .and_then(|f| video_mid(f).map(|m| (f, m))),
-                tile: if i == 0 { Tile::Main } else { Tile::Grid },
+                tile: self.tile(i),
             })
             .collect();
         plan.video = plan_subscription(&slots, &desired);

@@ -136,3 +136,61 @@ fn own_feed_is_never_subscribed() {
     state.me = Some(FeedId(1));
     assert!(state.plan().initial.is_empty());
 }
+
+fn two_slots_on(a: u64, b: u64) -> CallState {
+    let mut state = state_with(&[a, b], 2);
+    state.set_layout(&Subscription {
+        room: ROOM,
+        streams: Some(vec![
+            line(0, "video", Some(a), true),
+            line(1, "video", Some(b), true),
+            line(2, "audio", Some(a), true),
+            line(3, "audio", Some(b), true),
+        ]),
+        changes: None,
+    });
+    state
+}
+
+#[test]
+fn the_first_pinned_feed_takes_the_main_tile_with_switches_only() {
+    let mut state = two_slots_on(1, 2);
+    state.set_pinned(vec![FeedId(2)]);
+    let plan = state.plan();
+    let switched: Vec<(String, u64)> = plan
+        .video
+        .switch
+        .iter()
+        .map(|s| (s.sub_mid.clone(), s.feed.0))
+        .collect();
+    assert_eq!(switched, vec![("0".into(), 2), ("1".into(), 1)]);
+    assert!(!plan.video.renegotiates(), "{plan:?}");
+}
+
+#[test]
+fn a_hidden_tile_keeps_its_feed_and_stops_sending() {
+    let mut state = two_slots_on(1, 2);
+    state.set_view(View {
+        tiles: vec![Tile::Main, Tile::Hidden],
+        page: Vec::new(),
+    });
+    let plan = state.plan();
+    assert!(plan.video.switch.is_empty(), "{plan:?}");
+    let hidden = plan
+        .video
+        .configure
+        .iter()
+        .find(|c| c.mid == "1")
+        .expect("slot 1 configured");
+    assert_eq!(hidden.send, Some(false));
+}
+
+#[test]
+fn sources_name_each_line_by_its_feed() {
+    let state = two_slots_on(1, 2);
+    let sources = state.sources();
+    assert_eq!(sources.len(), 4);
+    assert_eq!(sources[1].feed, Some(FeedId(2)));
+    assert_eq!(sources[1].kind, "video");
+    assert_eq!(sources[1].display.as_deref(), Some("p2"));
+}

@@ -16,6 +16,7 @@ pub mod error;
 mod observer;
 pub mod participant;
 pub mod publisher;
+pub mod reception;
 pub mod sample;
 pub mod stats;
 pub mod subscriber;
@@ -26,6 +27,7 @@ pub use participant::{
     Trickle, TrickleEvents,
 };
 pub use publisher::{AudioLevel, Publisher, PublisherConfig};
+pub use reception::{Reception, ReceptionCounts};
 pub use sample::{EncodedFrame, MediaSamples};
 pub use stats::{MediaKind, PublisherStats, ReceivedStream, SentStream, SubscriberStats, Timings};
 pub use subscriber::Subscriber;

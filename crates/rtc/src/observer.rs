@@ -146,8 +146,14 @@ impl PeerConnectionEventHandler for Observer {
                 };
                 match event {
                     Some(TrackRemoteEvent::OnRtpPacket(packet)) => {
-                        let first =
-                            counters.record(packet.header.ssrc, packet.payload.len(), t0.elapsed());
+                        let now = t0.elapsed();
+                        let h = &packet.header;
+                        counters.receive(
+                            (h.sequence_number, h.timestamp, h.marker),
+                            &packet.payload,
+                            now,
+                        );
+                        let first = counters.record(packet.header.ssrc, packet.payload.len(), now);
                         if first {
                             streams.changed.send_modify(|n| *n += 1);
                         }

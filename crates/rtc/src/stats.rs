@@ -8,9 +8,12 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
+
+use crate::reception::{Reception, ReceptionCounts};
 
 /// The kind of an RTP stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -63,7 +66,7 @@ impl fmt::Display for Timings {
 }
 
 /// One received RTP stream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReceivedStream {
     /// The SDP `mid` of its m-line, when the transceiver has one.
     pub mid: Option<String>,
@@ -75,10 +78,12 @@ pub struct ReceivedStream {
     pub payload_bytes: u64,
     /// When its first RTP packet arrived.
     pub first_rtp: Option<Duration>,
+    /// Frames, loss and jitter as a receiver sees them.
+    pub reception: ReceptionCounts,
 }
 
 /// What a subscriber received.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SubscriberStats {
     pub timings: Timings,
     /// Streams in the order their tracks appeared.
@@ -179,6 +184,9 @@ pub(crate) struct StreamCounters {
     pub(crate) payload_bytes: AtomicU64,
     /// Nanoseconds since `t0` of the first packet, `u64::MAX` until then.
     pub(crate) first_rtp_nanos: AtomicU64,
+    /// Only this stream's reader task writes it and a stats read takes it once in a while,
+    /// so the lock is almost never contended.
+    pub(crate) reception: Mutex<Reception>,
 }
 
 impl StreamCounters {
@@ -190,6 +198,7 @@ impl StreamCounters {
             packets: AtomicU64::new(0),
             payload_bytes: AtomicU64::new(0),
             first_rtp_nanos: AtomicU64::new(u64::MAX),
+            reception: Mutex::new(Reception::new(kind)),
         }
     }
 
@@ -206,6 +215,20 @@ impl StreamCounters {
         first
     }
 
+    /// Feeds one packet to the frame, loss and jitter counters.
+    pub(crate) fn receive(
+        &self,
+        (seq, timestamp, marker): (u16, u32, bool),
+        payload: &[u8],
+        since_t0: Duration,
+    ) {
+        let at_us = u64::try_from(since_t0.as_micros()).unwrap_or(u64::MAX);
+        self.reception
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .packet(seq, timestamp, marker, payload, at_us);
+    }
+
     pub(crate) fn snapshot(&self, mid: Option<String>) -> ReceivedStream {
         let first = self.first_rtp_nanos.load(Ordering::Relaxed);
         ReceivedStream {
@@ -215,6 +238,11 @@ impl StreamCounters {
             packets: self.packets.load(Ordering::Relaxed),
             payload_bytes: self.payload_bytes.load(Ordering::Relaxed),
             first_rtp: (first != u64::MAX).then(|| Duration::from_nanos(first)),
+            reception: self
+                .reception
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .counts(),
         }
     }
 }

@@ -52,6 +52,17 @@ export const commands = {
 	 *  the system browser or mail handler.
 	 */
 	openLink: (url: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_link", { url })),
+	/**  Sends every call update to `channel` until the page goes away. */
+	subscribeCall: (channel: Channel<CallUpdate_Deserialize>) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("subscribe_call", { channel })),
+	callProfiles: () => typedError<CallProfile[], ApiError_Serialize>(__TAURI_INVOKE("call_profiles")),
+	saveCallProfile: (profile: CallProfile) => typedError<CallProfile[], ApiError_Serialize>(__TAURI_INVOKE("save_call_profile", { profile })),
+	deleteCallProfile: (name: string) => typedError<CallProfile[], ApiError_Serialize>(__TAURI_INVOKE("delete_call_profile", { name })),
+	joinCall: (form: JoinForm_Deserialize) => typedError<CallInfo_Serialize, ApiError_Serialize>(__TAURI_INVOKE("join_call", { form })),
+	leaveCall: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("leave_call")),
+	pinFeeds: (feeds: string[]) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("pin_feeds", { feeds })),
+	setCallView: (view: CallView) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("set_call_view", { view })),
+	callRoster: (offset: number, limit: number) => typedError<RosterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("call_roster", { offset, limit })),
+	searchRoster: (query: string, offset: number, limit: number) => typedError<RosterView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("search_roster", { query, offset, limit })),
 };
 
 /** Events */
@@ -299,6 +310,92 @@ export type AttachmentInfo = {
 	size: number,
 };
 
+/**  Why a call ended. */
+export type CallEnd = { kind: "left" } | { kind: "kicked" } | { kind: "roomDestroyed" } | { kind: "sessionClosed" } | { kind: "rejoinFailed"; message: string } | { kind: "failed"; message: string };
+
+/**  The call just joined. */
+export type CallInfo = CallInfo_Serialize | CallInfo_Deserialize;
+
+/**  The call just joined. */
+export type CallInfo_Deserialize = {
+	room: string,
+	/**  This participant's id in the room. */
+	feed: string,
+	session?: string | null,
+};
+
+/**  The call just joined. */
+export type CallInfo_Serialize = {
+	room: string,
+	/**  This participant's id in the room. */
+	feed: string,
+	session: string | null,
+};
+
+/**  Which connection a media event is about. */
+export type CallLeg = "publisher" | "subscriber";
+
+/**  A Janus server (with fallbacks) the app joins calls on; kept in the app's settings. */
+export type CallProfile = {
+	/**  What the join form shows; unique. */
+	name: string,
+	/**  Janus API URLs (`wss://…`, `https://…/janus`), tried in order. */
+	servers: string[],
+	/**  Where a join's token comes from when the form gives none. */
+	token: TokenSource,
+	/**  Video tiles of the call (1 to 16). */
+	slots: number,
+};
+
+/**  What a call reports, in order, on one channel. */
+export type CallUpdate = CallUpdate_Serialize | CallUpdate_Deserialize;
+
+/**  What a call reports, in order, on one channel. */
+export type CallUpdate_Deserialize = 
+/**  In the room (first time, and after every rejoin). */
+{ type: "joined"; room: string; feed: string; session?: string | null; publishers: number } | 
+/**  Which feed each video tile shows. */
+{ type: "slots"; slots: (string | null)[] } | { type: "talking"; feed: string; talking: boolean; level?: number | null } | 
+/**  The feed in the main tile changed. */
+{ type: "activeSpeaker"; feed: string } | 
+/**  Roster changes, collected over a short batch. */
+{ type: "roster"; joined: string[]; left: string[]; updated: string[]; members: number } | { type: "webrtcUp"; leg: CallLeg } | { type: "media"; leg: CallLeg; mid?: string | null; kind: string; receiving: boolean } | { type: "slowLink"; leg: CallLeg; mid?: string | null; uplink: boolean; lost?: number | null } | { type: "hangup"; leg: CallLeg; reason?: string | null } | 
+/**  The session was lost; rejoining. Show a banner until `joined` or `ended`. */
+{ type: "reconnecting"; reason: ReconnectCause } | 
+/**  The connection came back on the same session; the roster was re-read. */
+{ type: "resynced" } | 
+/**  Something failed that the call survives. */
+{ type: "warning"; message: string } | { type: "ended"; reason: CallEnd } | 
+/**  Received media per stream, about once a second. */
+{ type: "stats"; streams: StreamStats_Deserialize[] };
+
+/**  What a call reports, in order, on one channel. */
+export type CallUpdate_Serialize = 
+/**  In the room (first time, and after every rejoin). */
+{ type: "joined"; room: string; feed: string; session: string | null; publishers: number } | 
+/**  Which feed each video tile shows. */
+{ type: "slots"; slots: (string | null)[] } | { type: "talking"; feed: string; talking: boolean; level: number | null } | 
+/**  The feed in the main tile changed. */
+{ type: "activeSpeaker"; feed: string } | 
+/**  Roster changes, collected over a short batch. */
+{ type: "roster"; joined: string[]; left: string[]; updated: string[]; members: number } | { type: "webrtcUp"; leg: CallLeg } | { type: "media"; leg: CallLeg; mid: string | null; kind: string; receiving: boolean } | { type: "slowLink"; leg: CallLeg; mid: string | null; uplink: boolean; lost: number | null } | { type: "hangup"; leg: CallLeg; reason: string | null } | 
+/**  The session was lost; rejoining. Show a banner until `joined` or `ended`. */
+{ type: "reconnecting"; reason: ReconnectCause } | 
+/**  The connection came back on the same session; the roster was re-read. */
+{ type: "resynced" } | 
+/**  Something failed that the call survives. */
+{ type: "warning"; message: string } | { type: "ended"; reason: CallEnd } | 
+/**  Received media per stream, about once a second. */
+{ type: "stats"; streams: StreamStats_Serialize[] };
+
+/**  What the user looks at. */
+export type CallView = {
+	/**  Size of each video tile, by slot. */
+	tiles: TileSize[],
+	/**  Feeds on the roster page in view: they get free tiles first. */
+	page: string[],
+};
+
 /**
  *  What is known about a server certificate that was not trusted.
  * 
@@ -406,6 +503,31 @@ export type FolderInfo_Serialize = {
 /**  The special use of a folder. */
 export type FolderRole = "inbox" | "sent" | "drafts" | "trash" | "junk" | "archive" | "all" | "flagged";
 
+/**  The join form. */
+export type JoinForm = JoinForm_Serialize | JoinForm_Deserialize;
+
+/**  The join form. */
+export type JoinForm_Deserialize = {
+	/**  A profile's name. */
+	profile: string,
+	/**  The room id (decimal string). */
+	room: string,
+	display: string,
+	/**  A token given with the invitation; overrides the profile's source. */
+	token?: string | null,
+};
+
+/**  The join form. */
+export type JoinForm_Serialize = {
+	/**  A profile's name. */
+	profile: string,
+	/**  The room id (decimal string). */
+	room: string,
+	display: string,
+	/**  A token given with the invitation; overrides the profile's source. */
+	token: string | null,
+};
+
 /**  A link in a message was clicked: the page shows `url` and asks before it opens. */
 export type LinkClicked = {
 	url: string,
@@ -425,6 +547,9 @@ export type Mailbox_Serialize = {
 	name: string | null,
 	addr: string,
 };
+
+/**  Audio or video. */
+export type MediaType = "audio" | "video";
 
 /**  A window of a list by row index, newest first. */
 export type MessagePage = MessagePage_Serialize | MessagePage_Deserialize;
@@ -562,6 +687,9 @@ export type MessageView_Serialize = {
 /**  How important a [`CoreNotice`] is. */
 export type NoticeLevel = "info" | "warning";
 
+/**  Why a call rejoins. */
+export type ReconnectCause = "sessionLost" | "sessionReplaced";
+
 /**  What a reply pane starts from. */
 export type ReplyPreview = ReplyPreview_Serialize | ReplyPreview_Deserialize;
 
@@ -587,6 +715,44 @@ export type ReplyPreview_Serialize = {
 	 *  below the reply.
 	 */
 	quote: string,
+};
+
+/**  One member on a roster page. */
+export type RosterEntry = RosterEntry_Serialize | RosterEntry_Deserialize;
+
+/**  One member on a roster page. */
+export type RosterEntry_Deserialize = {
+	id: string,
+	display?: string | null,
+	publisher: boolean,
+	talking: boolean,
+};
+
+/**  One member on a roster page. */
+export type RosterEntry_Serialize = {
+	id: string,
+	display: string | null,
+	publisher: boolean,
+	talking: boolean,
+};
+
+/**  A page of the roster (or of a search in it), sorted by name. */
+export type RosterView = RosterView_Serialize | RosterView_Deserialize;
+
+/**  A page of the roster (or of a search in it), sorted by name. */
+export type RosterView_Deserialize = {
+	/**  Members in the room, or matching the search. */
+	total: number,
+	offset: number,
+	members: RosterEntry_Deserialize[],
+};
+
+/**  A page of the roster (or of a search in it), sorted by name. */
+export type RosterView_Serialize = {
+	/**  Members in the room, or matching the search. */
+	total: number,
+	offset: number,
+	members: RosterEntry_Serialize[],
 };
 
 /**  A search kept in the sidebar. */
@@ -622,6 +788,51 @@ export type Selection =
 export type Settings = {
 	/**  Opening a message marks it read. */
 	markReadOnOpen: boolean,
+};
+
+/**  What one subscribed stream received. */
+export type StreamStats = StreamStats_Serialize | StreamStats_Deserialize;
+
+/**  What one subscribed stream received. */
+export type StreamStats_Deserialize = {
+	/**  The feed it carries now, if any. */
+	feed?: string | null,
+	display?: string | null,
+	mid?: string | null,
+	kind: MediaType,
+	packets: number,
+	/**  Whole frames a decoder would get (video), or packets (audio). */
+	frames: number,
+	keyFrames: number,
+	brokenFrames: number,
+	frameRate: number | null,
+	/**  Payload bits per second. */
+	bitrate: number | null,
+	lost: number,
+	/**  Share of expected packets lost since the last report, 0 to 1. */
+	loss: number | null,
+	jitterMs: number | null,
+};
+
+/**  What one subscribed stream received. */
+export type StreamStats_Serialize = {
+	/**  The feed it carries now, if any. */
+	feed: string | null,
+	display: string | null,
+	mid: string | null,
+	kind: MediaType,
+	packets: number,
+	/**  Whole frames a decoder would get (video), or packets (audio). */
+	frames: number,
+	keyFrames: number,
+	brokenFrames: number,
+	frameRate: number | null,
+	/**  Payload bits per second. */
+	bitrate: number | null,
+	lost: number,
+	/**  Share of expected packets lost since the last report, 0 to 1. */
+	loss: number | null,
+	jitterMs: number | null,
 };
 
 /**  Which phase a sync progress event reports. */
@@ -683,6 +894,22 @@ export type ThreadRow_Serialize = {
 	/**  Of those, how many are flagged. */
 	flagged: number,
 };
+
+/**  How big a tile is shown; decides which simulcast layer Janus sends. */
+export type TileSize = "main" | "grid" | 
+/**  Scrolled away or minimized: Janus stops sending it. */
+"hidden";
+
+/**  Where the token of a join comes from. */
+export type TokenSource = 
+/**  The server needs no token, or the join form gives one. */
+{ kind: "none" } | 
+/**
+ *  A service that signs tokens for this user: `GET <url>?room=<room>` answers the token
+ *  as text, or as JSON `{"token": "..."}`. Asked again before every join and rejoin is
+ *  not needed: the token is sent only while joining.
+ */
+{ kind: "url"; url: string };
 
 /**  One webview setting and whether it is on. */
 export type WebviewSetting = WebviewSetting_Serialize | WebviewSetting_Deserialize;

@@ -60,6 +60,7 @@ pub async fn api(dir: &Path, keyring: Keyring) -> Api {
             readers: 3,
             retry_every: Duration::from_millis(500),
         },
+        calls: mailcall_api::CallOptions::default(),
         cache_dir: Some(dir.join("caches")),
     };
     Api::load(opts).await.expect("api loads")

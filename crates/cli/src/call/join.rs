@@ -1,12 +1,16 @@
 //! `call join`: a headless participant that prints roster changes, talking, media, slow-link
-//! and hangup events (JSON lines with `--json`), and the roster on Enter or every N seconds.
+//! and hangup events (JSON lines with `--json`), the roster on Enter or every N seconds, and
+//! every second one line per received stream (packets, whole frames, frame rate, bitrate,
+//! loss, jitter), which shows that media really arrives.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use mailcall_call::{Call, CallConfig, CallEvent, HeadlessConfig, HeadlessMedia, Role, RosterPage};
+use mailcall_call::{
+    Call, CallConfig, CallEvent, FeedStats, HeadlessConfig, HeadlessMedia, Meter, Role, RosterPage,
+};
 use mailcall_janus::RoomId;
 use mailcall_rtc::MediaSamples;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -40,6 +44,9 @@ pub struct JoinArgs {
     /// Local address for media.
     #[arg(long)]
     pub bind: Option<IpAddr>,
+    /// Print received-media statistics every N seconds (0: never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    pub stats_every: u64,
 }
 
 fn print_event(out: &Output, event: &CallEvent) {
@@ -110,11 +117,40 @@ fn print_event(out: &Output, event: &CallEvent) {
         CallEvent::Hangup { leg, reason } => {
             println!("{leg:?}: hangup ({})", reason.as_deref().unwrap_or("-"))
         }
-        CallEvent::Reconnecting { reason } => println!("reconnecting: {reason}"),
+        CallEvent::Reconnecting { reason } => println!("reconnecting: {reason:?}"),
         CallEvent::Resynced => println!("reconnected; roster re-read"),
         CallEvent::Warning { message } => eprintln!("warning: {message}"),
         CallEvent::Ended { reason } => println!("ended: {reason}"),
     }
+}
+
+fn print_stats(out: &Output, stats: &FeedStats) {
+    if out.json {
+        let mut doc = serde_json::json!({ "event": "stats" });
+        if let (Some(map), Ok(serde_json::Value::Object(fields))) =
+            (doc.as_object_mut(), serde_json::to_value(stats))
+        {
+            map.extend(fields);
+        }
+        println!("{doc}");
+        return;
+    }
+    let lost_percent = stats.loss * 100.0;
+    println!(
+        "stats: feed {} ({}) {} mid {}: {} packets, {} frames ({} key, {} broken), {:.1} fps, {:.0} kbit/s, lost {} ({lost_percent:.1}%), jitter {:.1} ms",
+        stats.feed.map_or("-".into(), |f| f.to_string()),
+        stats.display.as_deref().unwrap_or("no name"),
+        stats.kind,
+        stats.mid.as_deref().unwrap_or("-"),
+        stats.packets,
+        stats.frames,
+        stats.key_frames,
+        stats.broken_frames,
+        stats.frame_rate,
+        stats.bitrate / 1000.0,
+        stats.lost,
+        stats.jitter_ms,
+    );
 }
 
 fn print_roster(out: &Output, page: &RosterPage) {
@@ -154,7 +190,9 @@ pub async fn run(args: &JoinArgs, out: &Output) -> anyhow::Result<()> {
     config.slots = args.slots;
     let samples = Arc::new(MediaSamples::builtin()?);
     let media = HeadlessMedia::new(HeadlessConfig::new(bind_ip, samples));
-    let (call, mut events) = Call::start(config, media).await?;
+    let (call, mut events) = Call::start(config, media.clone()).await?;
+    let mut meter = Meter::new();
+    let mut stats_tick = tokio::time::interval(Duration::from_secs(args.stats_every.max(1)));
     let mut stdin = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     let every = Duration::from_secs(args.roster_every.unwrap_or(0).max(1));
@@ -182,6 +220,13 @@ pub async fn run(args: &JoinArgs, out: &Output) -> anyhow::Result<()> {
                 _ => stdin_open = false,
             },
             _ = roster_tick.tick(), if args.roster_every.is_some() => show_roster = true,
+            _ = stats_tick.tick(), if args.stats_every > 0 => {
+                let received = media.stats().await;
+                let now = std::time::Instant::now();
+                for stats in meter.sample(now, &received.streams, &call.sources()) {
+                    print_stats(out, &stats);
+                }
+            }
         }
         if show_roster {
             show_roster = false;

@@ -1,5 +1,6 @@
 //! `mailcall-cli call …` against the Janus lab: the load test with 20 participants passes,
-//! and the pre-flight reports a low `ulimit -n` as a warning while its other checks pass.
+//! the pre-flight reports a low `ulimit -n` as a warning while its other checks pass, and
+//! `call join` prints statistics lines that count whole frames.
 
 use std::process::Command;
 
@@ -199,4 +200,64 @@ fn preflight_turn_check_fails_with_a_wrong_credential() {
         detail.contains("no relay candidate") && detail.contains("credential"),
         "the failure should say why: {turn}"
     );
+}
+
+/// `call join` prints one statistics line per received stream every second: a speaker
+/// publishes the built-in samples and the attendee's video lines count whole frames.
+#[test]
+fn call_join_prints_statistics_with_frames() {
+    let lab = JanusLab::builder().start_or_panic();
+    let server = lab.ws_url();
+    let bind = lab.peer_ip().to_string();
+    let key = lab.admin_key().to_owned();
+    cli_json(&[
+        "call",
+        "room",
+        "create",
+        "--room",
+        "5151",
+        "--server",
+        &server,
+        "--admin-key",
+        &key,
+    ]);
+    let join = |extra: &[&str], seconds: &str| {
+        let mut command = Command::new(CLI);
+        command
+            .args([
+                "--json", "call", "join", "--room", "5151", "--server", &server,
+            ])
+            .args(["--bind", &bind, "--duration", seconds])
+            .args(extra);
+        command
+    };
+    let mut speaker = join(&["--speaker", "--display", "Speaker"], "20")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the speaker starts");
+    let out = join(&["--display", "Attendee"], "8")
+        .output()
+        .expect("the attendee runs");
+    let _ = speaker.kill();
+    let _ = speaker.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let video: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["event"] == "stats" && v["kind"] == "video")
+        .collect();
+    assert!(video.len() >= 3, "too few statistics lines: {stdout}");
+    let last = video.last().expect("a line");
+    assert!(last["frames"].as_u64() > Some(0), "{last}");
+    assert!(last["packets"].as_u64() > Some(0), "{last}");
+    assert!(last["frame_rate"].as_f64() > Some(0.0), "{last}");
+    assert_eq!(last["display"], "Speaker", "{last}");
+    for field in ["bitrate", "lost", "loss", "jitter_ms", "key_frames"] {
+        assert!(!last[field].is_null(), "no {field}: {last}");
+    }
 }

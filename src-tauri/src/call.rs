@@ -1,0 +1,81 @@
+//! The call commands: each wraps one call method of [`mailcall_api::Api`] and nothing more.
+//! Updates (events and once-a-second statistics) reach the page through a [`Channel`] it
+//! opens with `subscribe_call`.
+
+use mailcall_api::{ApiError, CallInfo, CallProfile, CallUpdate, CallView, JoinForm, RosterView};
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::mail::Core;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+/// Sends every call update to `channel` until the page goes away.
+#[tauri::command]
+#[specta::specta]
+pub async fn subscribe_call(core: State<'_, Core>, channel: Channel<CallUpdate>) -> Result<()> {
+    crate::mail::pipe(core.api().await?.call_updates(), channel);
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn call_profiles(core: State<'_, Core>) -> Result<Vec<CallProfile>> {
+    Ok(core.api().await?.call_profiles().await)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_call_profile(
+    core: State<'_, Core>,
+    profile: CallProfile,
+) -> Result<Vec<CallProfile>> {
+    core.api().await?.save_call_profile(profile).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_call_profile(core: State<'_, Core>, name: String) -> Result<Vec<CallProfile>> {
+    core.api().await?.delete_call_profile(name).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn join_call(core: State<'_, Core>, form: JoinForm) -> Result<CallInfo> {
+    core.api().await?.join_call(form).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn leave_call(core: State<'_, Core>) -> Result<()> {
+    core.api().await?.leave_call().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn pin_feeds(core: State<'_, Core>, feeds: Vec<String>) -> Result<()> {
+    core.api().await?.pin_feeds(feeds).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_call_view(core: State<'_, Core>, view: CallView) -> Result<()> {
+    core.api().await?.set_call_view(view).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn call_roster(core: State<'_, Core>, offset: u32, limit: u32) -> Result<RosterView> {
+    core.api().await?.call_roster(offset, limit).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn search_roster(
+    core: State<'_, Core>,
+    query: String,
+    offset: u32,
+    limit: u32,
+) -> Result<RosterView> {
+    core.api().await?.search_roster(query, offset, limit).await
+}

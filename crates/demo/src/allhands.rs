@@ -155,7 +155,7 @@ impl AllHands {
         calls.append(&mut lock(&attendees));
         let mut leaving = JoinSet::new();
         for call in calls {
-            leaving.spawn(call.leave());
+            leaving.spawn(async move { call.leave().await });
         }
         let all_left = async { while leaving.join_next().await.is_some() {} };
         match tokio::time::timeout(LEAVE_TIMEOUT, all_left).await {

@@ -32,6 +32,8 @@ pub fn run() {
             _ => PermissionResponse::Default,
         })
         .setup(move |app| {
+            // The first line of each run in the log: which version wrote what follows.
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), "Mailcall started");
             specta.mount_events(app);
             commands::setup(app)?;
             manners::notify_new_mail(app.handle());

@@ -8,6 +8,7 @@
 //! announces every change; stopping cancels both tasks before the service stops, so no
 //! event is sent for an account that is gone.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,6 +24,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::orders::Orders;
 use crate::pool::Pool;
 use crate::types::{count, AccountStatus, AppEvent, SyncPhase};
+
+/// The last [`AccountStatus::revision`] given out.
+static STATUS_REVISION: AtomicU32 = AtomicU32::new(0);
 
 /// How an account runs; the same for every account of an [`crate::Api`].
 #[derive(Clone, Debug)]
@@ -159,16 +163,19 @@ impl Live {
 
     /// Changes the status and announces it when it changed.
     pub fn set_status(&self, change: impl FnOnce(&mut AccountStatus)) {
-        let changed = {
-            let Ok(mut status) = self.status.lock() else {
-                return;
-            };
-            let before = status.clone();
-            change(&mut status);
-            (*status != before).then(|| status.clone())
+        let Ok(mut status) = self.status.lock() else {
+            return;
         };
-        if let Some(status) = changed {
-            self.emit(AppEvent::Status { status });
+        let before = status.clone();
+        change(&mut status);
+        // Sent while the lock is held: two tasks changing the status at once must send
+        // their snapshots in the order they made them, or the page keeps the older one
+        // (a pending count of 1 after the replay had set it to 0).
+        if *status != before {
+            status.revision = STATUS_REVISION.fetch_add(1, Ordering::Relaxed) + 1;
+            self.emit(AppEvent::Status {
+                status: status.clone(),
+            });
         }
     }
 

@@ -346,6 +346,10 @@ pub struct AccountStatus {
     pub last_sync: Option<f64>,
     /// Why the account does not sync (wrong password, no password stored, ...).
     pub error: Option<ApiError>,
+    /// Grows with every change (across accounts and restarts): the page keeps the newest
+    /// status it has seen, since the answer to a status request can arrive after a newer
+    /// status event.
+    pub revision: u32,
 }
 
 /// A search kept in the sidebar.

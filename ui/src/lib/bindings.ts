@@ -153,6 +153,12 @@ export type AccountStatus_Deserialize = {
 	lastSync?: number | null,
 	/**  Why the account does not sync (wrong password, no password stored, ...). */
 	error?: ApiError_Deserialize | null,
+	/**
+	 *  Grows with every change (across accounts and restarts): the page keeps the newest
+	 *  status it has seen, since the answer to a status request can arrive after a newer
+	 *  status event.
+	 */
+	revision: number,
 };
 
 /**  Where the sync of an account stands. */
@@ -169,6 +175,12 @@ export type AccountStatus_Serialize = {
 	lastSync: number | null,
 	/**  Why the account does not sync (wrong password, no password stored, ...). */
 	error: ApiError_Serialize | null,
+	/**
+	 *  Grows with every change (across accounts and restarts): the page keeps the newest
+	 *  status it has seen, since the answer to a status request can arrive after a newer
+	 *  status event.
+	 */
+	revision: number,
 };
 
 /**  What an action does. */

@@ -109,7 +109,7 @@ class MailState {
       core.savedSearches(),
     ]);
     this.folders = folders;
-    this.status = status;
+    this.keepStatus(status);
     this.savedSearches = saved;
     await this.showFolder(this.folders.find((f) => f.role === "inbox")?.path ?? "INBOX");
   }
@@ -537,10 +537,17 @@ class MailState {
     const account = this.account;
     try {
       const status = await core.status(account);
-      if (account === this.account) this.status = status;
+      if (account === this.account) this.keepStatus(status);
     } catch {
       // The next status event brings it.
     }
+  }
+
+  /** Takes `status` unless a newer one arrived first (answers and events race). */
+  private keepStatus(status: AccountStatus): void {
+    const shown = this.status;
+    if (shown && shown.account === status.account && shown.revision > status.revision) return;
+    this.status = status;
   }
 
   private async afterChange(): Promise<void> {
@@ -563,7 +570,7 @@ class MailState {
   private onEvent(event: AppEvent): void {
     switch (event.type) {
       case "status":
-        if (event.status.account === this.account) this.status = event.status;
+        if (event.status.account === this.account) this.keepStatus(event.status);
         break;
       case "syncProgress":
         if (event.account === this.account && this.status) {

@@ -3,7 +3,9 @@
 //! opens with `subscribe_call`.
 
 use mailcall_api::{ApiError, CallInfo, CallProfile, CallUpdate, CallView, JoinForm, RosterView};
-use tauri::ipc::Channel;
+use std::sync::Arc;
+
+use tauri::ipc::{Channel, InvokeResponseBody, IpcResponse};
 use tauri::State;
 
 use crate::mail::Core;
@@ -16,6 +18,50 @@ type Result<T> = std::result::Result<T, ApiError>;
 pub async fn subscribe_call(core: State<'_, Core>, channel: Channel<CallUpdate>) -> Result<()> {
     crate::mail::pipe(core.api().await?.call_updates(), channel);
     Ok(())
+}
+
+/// One packed frame (layout in `mailcall_api`'s call media module). It crosses as a raw
+/// body, an `ArrayBuffer` in the page, never as JSON.
+#[derive(specta::Type)]
+pub struct MediaChunk(#[specta(type = Vec<u8>)] Arc<Vec<u8>>);
+
+impl IpcResponse for MediaChunk {
+    fn body(self) -> tauri::Result<InvokeResponseBody> {
+        let bytes = Arc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone());
+        Ok(InvokeResponseBody::Raw(bytes))
+    }
+}
+
+/// Sends every received frame of calls to `channel` until the page goes away.
+#[tauri::command]
+#[specta::specta]
+pub async fn subscribe_call_media(
+    core: State<'_, Core>,
+    channel: Channel<MediaChunk>,
+) -> Result<()> {
+    let mut frames = core.api().await?.call_media();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match frames.recv().await {
+                Ok(frame) => {
+                    if channel.send(MediaChunk(frame)).is_err() {
+                        return;
+                    }
+                }
+                // Lost frames: the page's decoder asks for a key frame.
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn request_key_frame(core: State<'_, Core>, mid: String) -> Result<()> {
+    core.api().await?.request_key_frame(mid).await
 }
 
 #[tauri::command]

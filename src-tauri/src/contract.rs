@@ -46,6 +46,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             outside::save_attachment,
             outside::open_link,
             call::subscribe_call,
+            call::subscribe_call_media,
+            call::request_key_frame,
             call::call_profiles,
             call::save_call_profile,
             call::delete_call_profile,

@@ -21,10 +21,11 @@ use mailcall_call::{
 use mailcall_janus::plan::Tile;
 use mailcall_janus::{FeedId, RoomId, VideoRoomCode};
 use mailcall_rtc::MediaSamples;
-use tokio::sync::{broadcast, Mutex};
+use tokio::sync::{broadcast, mpsc, Mutex};
 use tokio::task::JoinHandle;
 
 use crate::api::Api;
+use crate::call_media::{forward_frames, FRAMES_QUEUED};
 use crate::call_types::{
     parse_janus_id, CallEnd, CallInfo, CallProfile, CallUpdate, CallView, JoinForm, RosterView,
     StreamStats, TileSize, TokenSource,
@@ -54,6 +55,8 @@ pub(crate) struct Calls {
     opts: CallOptions,
     active: Mutex<Option<Active>>,
     updates: broadcast::Sender<CallUpdate>,
+    /// Whole received frames, packed for the page (see [`crate::call_media`]).
+    frames: broadcast::Sender<Arc<Vec<u8>>>,
 }
 
 struct Active {
@@ -61,15 +64,18 @@ struct Active {
     media: Arc<HeadlessMedia>,
     /// Forwards events and statistics; returns whether it reported `ended`.
     forward: JoinHandle<bool>,
+    frames: JoinHandle<()>,
 }
 
 impl Calls {
     pub fn new(opts: CallOptions) -> Calls {
         let (updates, _) = broadcast::channel(1024);
+        let (frames, _) = broadcast::channel(FRAMES_QUEUED);
         Calls {
             opts,
             active: Mutex::new(None),
             updates,
+            frames,
         }
     }
 
@@ -91,6 +97,30 @@ impl Api {
     /// Updates of calls from now on.
     pub fn call_updates(&self) -> broadcast::Receiver<CallUpdate> {
         self.inner.calls.updates.subscribe()
+    }
+
+    /// Received frames of calls from now on, packed for the page; a receiver that lags
+    /// loses the oldest (its decoder then asks for a key frame).
+    pub fn call_media(&self) -> broadcast::Receiver<Arc<Vec<u8>>> {
+        self.inner.calls.frames.subscribe()
+    }
+
+    /// Asks the sender of video stream `mid` for a key frame (a decoder lost its place).
+    pub async fn request_key_frame(&self, mid: String) -> ApiResult<()> {
+        let media = match self.inner.calls.active.lock().await.as_ref() {
+            Some(a) if !a.forward.is_finished() => Arc::clone(&a.media),
+            _ => return Err(ApiError::not_found("There is no call in progress.")),
+        };
+        let Some(subscriber) = media.subscriber().await else {
+            return Ok(()); // nothing received yet: the first frames wait for a key frame
+        };
+        match subscriber.request_key_frame(&mid).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ApiError::not_found(format!(
+                "The call has no stream {mid}."
+            ))),
+            Err(e) => Err(ApiError::internal(e.to_string())),
+        }
     }
 
     pub async fn call_profiles(&self) -> Vec<CallProfile> {
@@ -154,10 +184,22 @@ impl Api {
         config.token = token;
         config.slots = profile.slots.clamp(1, 16) as usize;
         let samples = MediaSamples::builtin().map_err(|e| ApiError::internal(e.to_string()))?;
-        let media = HeadlessMedia::new(HeadlessConfig::new(bind_ip, Arc::new(samples)));
-        let (call, events) = Call::start(config, media.clone())
-            .await
-            .map_err(call_error)?;
+        let mut headless = HeadlessConfig::new(bind_ip, Arc::new(samples));
+        let (frames_tx, frames_rx) = mpsc::channel(FRAMES_QUEUED);
+        headless.frames = Some(frames_tx);
+        let media = HeadlessMedia::new(headless);
+        let frames = tokio::spawn(forward_frames(
+            frames_rx,
+            media.clone(),
+            calls.frames.clone(),
+        ));
+        let (call, events) = match Call::start(config, media.clone()).await {
+            Ok(started) => started,
+            Err(e) => {
+                frames.abort();
+                return Err(call_error(e));
+            }
+        };
         let call = Arc::new(call);
         let status = call.status().await.map_err(call_error)?;
         let mut active = calls.active.lock().await;
@@ -165,6 +207,7 @@ impl Api {
             // Another join won the race while this one talked to Janus.
             drop(active);
             let _ = call.leave().await;
+            frames.abort();
             return Err(ApiError::invalid(
                 "Leave the current call before joining another.",
             ));
@@ -180,6 +223,7 @@ impl Api {
             call,
             media,
             forward,
+            frames,
         });
         Ok(CallInfo {
             room: room.0.to_string(),
@@ -193,6 +237,7 @@ impl Api {
         let Some(active) = self.inner.calls.active.lock().await.take() else {
             return Ok(());
         };
+        active.frames.abort();
         active.call.leave().await.map_err(call_error)?;
         let mut forward = active.forward;
         let reported = match tokio::time::timeout(Duration::from_millis(200), &mut forward).await {
@@ -300,7 +345,17 @@ async fn forward(
         tokio::select! {
             event = events.recv() => match event {
                 Some(event) => {
-                    let _ = updates.send(CallUpdate::from(&event));
+                    let mut update = CallUpdate::from(&event);
+                    if let CallUpdate::Slots { mids, .. } = &mut update {
+                        // Slot i is the i-th video m-line of the subscription.
+                        *mids = call
+                            .sources()
+                            .into_iter()
+                            .filter(|s| s.kind == "video")
+                            .map(|s| s.mid)
+                            .collect();
+                    }
+                    let _ = updates.send(update);
                     if matches!(event, CallEvent::Ended { .. }) {
                         return true;
                     }

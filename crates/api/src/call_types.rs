@@ -172,9 +172,11 @@ pub enum CallUpdate {
         session: Option<String>,
         publishers: u32,
     },
-    /// Which feed each video tile shows.
+    /// Which feed each video tile shows; `mids[i]` is the subscription mid of slot `i`
+    /// (what the page's frames are named by).
     Slots {
         slots: Vec<Option<String>>,
+        mids: Vec<String>,
     },
     Talking {
         feed: String,
@@ -308,6 +310,7 @@ impl From<&CallEvent> for CallUpdate {
             },
             CallEvent::Slots { slots } => CallUpdate::Slots {
                 slots: slots.iter().map(|s| s.map(id_text)).collect(),
+                mids: Vec::new(),
             },
             CallEvent::WebrtcUp { leg: l } => CallUpdate::WebrtcUp { leg: leg(*l) },
             CallEvent::Media {

@@ -16,6 +16,7 @@
 mod actions;
 pub mod api;
 mod call;
+mod call_media;
 mod call_types;
 mod conversations;
 pub mod error;

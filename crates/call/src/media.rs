@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use mailcall_rtc::{
     AudioLevel, MediaKind, MediaSamples, ParticipantConfig, Publisher, PublisherConfig, Subscriber,
-    SubscriberStats,
+    SubscriberStats, TrackFrame,
 };
 use tokio::sync::Mutex;
 
@@ -44,6 +44,9 @@ pub struct HeadlessConfig {
     pub audio: bool,
     pub video: bool,
     pub label: String,
+    /// Where the subscribing connection hands whole received frames (the desktop app's
+    /// native engine); `None` only counts them.
+    pub frames: Option<tokio::sync::mpsc::Sender<TrackFrame>>,
 }
 
 impl HeadlessConfig {
@@ -55,12 +58,16 @@ impl HeadlessConfig {
             audio: true,
             video: true,
             label: "call".to_owned(),
+            frames: None,
         }
     }
 
     fn participant(&self, role: &str) -> ParticipantConfig {
         let mut config = ParticipantConfig::new(self.bind_ip);
         config.label = format!("{}-{role}", self.label);
+        if role == "subscriber" {
+            config.frames = self.frames.clone();
+        }
         config
     }
 }

@@ -52,6 +52,7 @@ impl Ready<'_> {
         write(out, ENV_FILE, exports.as_bytes())?;
         let call = self.call_server();
         write(out, CALL_FILE, &serde_json::to_vec_pretty(&call)?)?;
+        self.keep_call_profile()?;
         let ready = json!({
             "appEnv": env,
             "account": self.account(),
@@ -85,7 +86,7 @@ impl Ready<'_> {
             self.allhands.speaker_names().join(", ")
         );
         say!(
-            "call: the app keeps no call servers yet; this one is written in {}",
+            "call: the app lists it as \"Mailcall demo\" on its Calls page; also written in {}",
             out.join(CALL_FILE).display()
         );
         say!(
@@ -132,6 +133,24 @@ impl Ready<'_> {
         let path = self.mailbox.manifest_path().display().to_string();
         facts["manifestPath"] = path.into();
         facts
+    }
+
+    /// The all-hands' server among the app's call servers (its `app.json`, beside the
+    /// configuration), so the call page offers it at once.
+    fn keep_call_profile(&self) -> Result<()> {
+        let dir = self
+            .config
+            .parent()
+            .context("the configuration has no folder")?;
+        let state = json!({
+            "callProfiles": [{
+                "name": "Mailcall demo",
+                "servers": [self.allhands.ws_url(), self.allhands.http_url()],
+                "token": { "kind": "none" },
+                "slots": 4,
+            }],
+        });
+        write(dir, "app.json", &serde_json::to_vec_pretty(&state)?)
     }
 
     fn call_server(&self) -> Value {

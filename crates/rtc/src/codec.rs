@@ -55,7 +55,7 @@ pub(crate) fn opus_codec() -> RTCRtpCodec {
     }
 }
 
-/// VP8 with the feedback Janus uses to ask for keyframes.
+/// VP8 with the feedback Janus uses: key frame requests, and NACK for retransmissions.
 pub(crate) fn vp8_codec() -> RTCRtpCodec {
     let feedback = |typ: &str, parameter: &str| RTCPFeedback {
         typ: typ.to_owned(),
@@ -66,6 +66,10 @@ pub(crate) fn vp8_codec() -> RTCRtpCodec {
         clock_rate: 90_000,
         channels: 0,
         sdp_fmtp_line: String::new(),
-        rtcp_feedback: vec![feedback("ccm", "fir"), feedback("nack", "pli")],
+        rtcp_feedback: vec![
+            feedback("ccm", "fir"),
+            feedback("nack", ""),
+            feedback("nack", "pli"),
+        ],
     }
 }

@@ -11,6 +11,7 @@
 //! (`Arc<MediaSamples>`), a publisher is two pacing tasks, a subscriber one reader task per
 //! track, and no participant decodes media.
 
+pub mod assembly;
 mod codec;
 pub mod error;
 mod observer;
@@ -21,10 +22,11 @@ pub mod sample;
 pub mod stats;
 pub mod subscriber;
 
+pub use assembly::{Assembled, Assembler, Frame};
 pub use error::{Error, Result};
 pub use participant::{
     ConnectionState, Gathering, IceCandidate, IcePolicy, IceServer, ParticipantConfig, Status,
-    Trickle, TrickleEvents,
+    TrackFrame, Trickle, TrickleEvents,
 };
 pub use publisher::{AudioLevel, Publisher, PublisherConfig};
 pub use reception::{Reception, ReceptionCounts};

@@ -6,8 +6,9 @@
 //! and spawn; nothing here blocks or waits on the application.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -18,7 +19,8 @@ use webrtc::peer_connection::{
     RTCPeerConnectionIceEvent, RTCPeerConnectionState,
 };
 
-use crate::participant::{ConnectionState, IceCandidate, Status, Trickle};
+use crate::assembly::{Assembled, Assembler};
+use crate::participant::{ConnectionState, IceCandidate, Status, TrackFrame, Trickle};
 use crate::stats::{MediaKind, StreamCounters};
 
 /// Received streams in the order their tracks appeared, and a signal on every change.
@@ -57,6 +59,67 @@ pub(crate) struct Observer {
     pub(crate) streams: Arc<StreamTable>,
     pub(crate) tracker: TaskTracker,
     pub(crate) cancel: CancellationToken,
+    pub(crate) frames: Option<mpsc::Sender<TrackFrame>>,
+}
+
+/// Key frames are asked for at most this often per track: a sender needs a moment to
+/// produce one, and every frame dropped meanwhile asks again.
+const PLI_EVERY: Duration = Duration::from_millis(300);
+
+/// Asks the sender of `ssrc` on `track` for a key frame.
+pub(crate) async fn send_pli(track: &dyn TrackRemote, ssrc: u32) {
+    let pli = PictureLossIndication {
+        sender_ssrc: 0,
+        media_ssrc: ssrc,
+    };
+    if let Err(e) = track.write_rtcp(vec![Box::new(pli)]).await {
+        tracing::debug!("a key frame request was not sent: {e}");
+    }
+}
+
+/// Reassembles one track's packets and hands whole frames to `sink`.
+struct FrameFeed {
+    assembler: Assembler,
+    sink: mpsc::Sender<TrackFrame>,
+    track_id: Arc<str>,
+    kind: MediaKind,
+    last_pli: Option<Instant>,
+}
+
+impl FrameFeed {
+    async fn packet(&mut self, track: &dyn TrackRemote, packet: &rtc::rtp::Packet, at_us: u64) {
+        let h = &packet.header;
+        let mut need_key = false;
+        let out = self.assembler.push(
+            h.sequence_number,
+            h.timestamp,
+            h.marker,
+            &packet.payload,
+            at_us,
+        );
+        for assembled in out {
+            match assembled {
+                Assembled::NeedKey => need_key = true,
+                Assembled::Frame(frame) => {
+                    let sent = self.sink.try_send(TrackFrame {
+                        track_id: Arc::clone(&self.track_id),
+                        kind: self.kind,
+                        frame,
+                    });
+                    if sent.is_err() && self.kind == MediaKind::Video {
+                        // The frames after a dropped one cannot be decoded.
+                        self.assembler.resync();
+                        need_key = true;
+                    }
+                }
+            }
+        }
+        let due = self.last_pli.is_none_or(|t| t.elapsed() >= PLI_EVERY);
+        if need_key && due {
+            self.last_pli = Some(Instant::now());
+            send_pli(track, h.ssrc).await;
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -136,6 +199,13 @@ impl PeerConnectionEventHandler for Observer {
         let counters = Arc::new(StreamCounters::new(track.track_id().await, kind));
         self.streams.add(Arc::clone(&counters));
         let (t0, streams, cancel) = (self.t0, Arc::clone(&self.streams), self.cancel.clone());
+        let mut feed = self.frames.clone().map(|sink| FrameFeed {
+            assembler: Assembler::new(kind),
+            sink,
+            track_id: Arc::from(counters.track_id.as_str()),
+            kind,
+            last_pli: None,
+        });
         self.tracker.spawn(async move {
             // Polling is also what drains the track's queue, so every track is read even
             // when nobody looks at the counts.
@@ -153,6 +223,10 @@ impl PeerConnectionEventHandler for Observer {
                             &packet.payload,
                             now,
                         );
+                        if let Some(feed) = feed.as_mut() {
+                            let at_us = u64::try_from(now.as_micros()).unwrap_or(u64::MAX);
+                            feed.packet(track.as_ref(), &packet, at_us).await;
+                        }
                         let first = counters.record(packet.header.ssrc, packet.payload.len(), now);
                         if first {
                             streams.changed.send_modify(|n| *n += 1);

@@ -130,6 +130,18 @@ pub struct ParticipantConfig {
     pub ice_policy: IcePolicy,
     /// A name for logs.
     pub label: String,
+    /// Where whole received frames go (the desktop app's native media engine); `None`
+    /// only counts packets. A full channel drops the frame, and video then waits for a
+    /// key frame.
+    pub frames: Option<mpsc::Sender<TrackFrame>>,
+}
+
+/// A whole frame of one received track (see [`crate::assembly`]).
+#[derive(Debug, Clone)]
+pub struct TrackFrame {
+    pub track_id: Arc<str>,
+    pub kind: crate::stats::MediaKind,
+    pub frame: crate::assembly::Frame,
 }
 
 impl ParticipantConfig {
@@ -144,6 +156,7 @@ impl ParticipantConfig {
             ice_servers: Vec::new(),
             ice_policy: IcePolicy::All,
             label: "participant".to_owned(),
+            frames: None,
         }
     }
 }
@@ -250,6 +263,7 @@ impl Peer {
             streams: Arc::clone(&streams),
             tracker: tracker.clone(),
             cancel: cancel.clone(),
+            frames: config.frames.clone(),
         };
         let ice_servers = config
             .ice_servers
@@ -455,6 +469,40 @@ impl Peer {
                 c.snapshot(mid)
             })
             .collect()
+    }
+
+    /// The mid of the transceiver receiving `track_id`.
+    pub(crate) async fn mid_of(&self, track_id: &str) -> Option<String> {
+        for transceiver in self.pc.get_transceivers().await {
+            let (Ok(Some(mid)), Ok(Some(receiver))) =
+                (transceiver.mid().await, transceiver.receiver().await)
+            else {
+                continue;
+            };
+            if receiver.track().track_id().await == track_id {
+                return Some(mid);
+            }
+        }
+        None
+    }
+
+    /// Sends a picture loss indication for what the transceiver `mid` receives.
+    pub(crate) async fn request_key_frame(&self, mid: &str) -> Result<bool> {
+        for transceiver in self.pc.get_transceivers().await {
+            let (Ok(Some(m)), Ok(Some(receiver))) =
+                (transceiver.mid().await, transceiver.receiver().await)
+            else {
+                continue;
+            };
+            if m == mid {
+                let track = receiver.track();
+                for ssrc in track.ssrcs().await {
+                    crate::observer::send_pli(track.as_ref(), ssrc).await;
+                }
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Stops media tasks, closes the connection and waits for the tasks to end.

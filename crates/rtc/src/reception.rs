@@ -66,26 +66,10 @@ pub(crate) struct Vp8Start {
 
 /// Reads the RFC 7741 payload descriptor; `None` when the payload is too short for it.
 pub(crate) fn vp8_start(payload: &[u8]) -> Option<Vp8Start> {
-    let first = *payload.first()?;
-    let start = first & 0x10 != 0 && first & 0x07 == 0;
-    let mut at = 1;
-    if first & 0x80 != 0 {
-        let ext = *payload.get(at)?;
-        at += 1;
-        if ext & 0x80 != 0 {
-            // PictureID: 15 bits when its M bit is set, else 7.
-            at += if *payload.get(at)? & 0x80 != 0 { 2 } else { 1 };
-        }
-        if ext & 0x40 != 0 {
-            at += 1;
-        }
-        if ext & 0x30 != 0 {
-            at += 1;
-        }
-    }
-    // The VP8 payload header's P bit is 0 for key frames.
-    let key = start && payload.get(at).is_some_and(|b| b & 0x01 == 0);
-    Some(Vp8Start { start, key })
+    crate::assembly::vp8_descriptor(payload).map(|d| Vp8Start {
+        start: d.start,
+        key: d.key,
+    })
 }
 
 impl Reception {

@@ -130,6 +130,16 @@ impl Subscriber {
         }
     }
 
+    /// The mid of the m-line receiving `track_id` (frames name their track).
+    pub async fn mid_of(&self, track_id: &str) -> Option<String> {
+        self.peer.mid_of(track_id).await
+    }
+
+    /// Asks the sender of m-line `mid` for a key frame; false when there is no such mid.
+    pub async fn request_key_frame(&self, mid: &str) -> Result<bool> {
+        self.peer.request_key_frame(mid).await
+    }
+
     /// Stops reading and closes the connection.
     pub async fn close(&self) {
         self.peer.close().await;

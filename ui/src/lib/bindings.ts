@@ -54,6 +54,9 @@ export const commands = {
 	openLink: (url: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_link", { url })),
 	/**  Sends every call update to `channel` until the page goes away. */
 	subscribeCall: (channel: Channel<CallUpdate_Deserialize>) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("subscribe_call", { channel })),
+	/**  Sends every received frame of calls to `channel` until the page goes away. */
+	subscribeCallMedia: (channel: Channel<MediaChunk>) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("subscribe_call_media", { channel })),
+	requestKeyFrame: (mid: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("request_key_frame", { mid })),
 	callProfiles: () => typedError<CallProfile[], ApiError_Serialize>(__TAURI_INVOKE("call_profiles")),
 	saveCallProfile: (profile: CallProfile) => typedError<CallProfile[], ApiError_Serialize>(__TAURI_INVOKE("save_call_profile", { profile })),
 	deleteCallProfile: (name: string) => typedError<CallProfile[], ApiError_Serialize>(__TAURI_INVOKE("delete_call_profile", { name })),
@@ -366,8 +369,11 @@ export type CallUpdate = CallUpdate_Serialize | CallUpdate_Deserialize;
 export type CallUpdate_Deserialize = 
 /**  In the room (first time, and after every rejoin). */
 { type: "joined"; room: string; feed: string; session?: string | null; publishers: number } | 
-/**  Which feed each video tile shows. */
-{ type: "slots"; slots: (string | null)[] } | { type: "talking"; feed: string; talking: boolean; level?: number | null } | 
+/**
+ *  Which feed each video tile shows; `mids[i]` is the subscription mid of slot `i`
+ *  (what the page's frames are named by).
+ */
+{ type: "slots"; slots: (string | null)[]; mids: string[] } | { type: "talking"; feed: string; talking: boolean; level?: number | null } | 
 /**  The feed in the main tile changed. */
 { type: "activeSpeaker"; feed: string } | 
 /**  Roster changes, collected over a short batch. */
@@ -385,8 +391,11 @@ export type CallUpdate_Deserialize =
 export type CallUpdate_Serialize = 
 /**  In the room (first time, and after every rejoin). */
 { type: "joined"; room: string; feed: string; session: string | null; publishers: number } | 
-/**  Which feed each video tile shows. */
-{ type: "slots"; slots: (string | null)[] } | { type: "talking"; feed: string; talking: boolean; level: number | null } | 
+/**
+ *  Which feed each video tile shows; `mids[i]` is the subscription mid of slot `i`
+ *  (what the page's frames are named by).
+ */
+{ type: "slots"; slots: (string | null)[]; mids: string[] } | { type: "talking"; feed: string; talking: boolean; level: number | null } | 
 /**  The feed in the main tile changed. */
 { type: "activeSpeaker"; feed: string } | 
 /**  Roster changes, collected over a short batch. */
@@ -559,6 +568,12 @@ export type Mailbox_Serialize = {
 	name: string | null,
 	addr: string,
 };
+
+/**
+ *  One packed frame (layout in `mailcall_api`'s call media module). It crosses as a raw
+ *  body, an `ArrayBuffer` in the page, never as JSON.
+ */
+export type MediaChunk = number[];
 
 /**  Audio or video. */
 export type MediaType = "audio" | "video";

@@ -156,7 +156,9 @@ async fn the_app_joins_sees_both_speakers_media_reads_the_roster_pins_and_leaves
     })
     .await;
     let slots = wait_for(&mut updates, "both speakers in the tiles", |u| match u {
-        CallUpdate::Slots { slots } if slots.iter().flatten().count() == 2 => Some(slots.clone()),
+        CallUpdate::Slots { slots, .. } if slots.iter().flatten().count() == 2 => {
+            Some(slots.clone())
+        }
         _ => None,
     })
     .await;
@@ -243,7 +245,9 @@ async fn the_app_joins_sees_both_speakers_media_reads_the_roster_pins_and_leaves
         &mut updates,
         "the pinned feed in the main tile",
         |u| match u {
-            CallUpdate::Slots { slots } if slots.first() == Some(&Some(other.clone())) => Some(()),
+            CallUpdate::Slots { slots, .. } if slots.first() == Some(&Some(other.clone())) => {
+                Some(())
+            }
             _ => None,
         },
     )
@@ -341,4 +345,84 @@ async fn leaving_while_rejoining_after_janus_was_killed_ends_within_a_second() {
         matches!(&again, Err(e) if e.kind() == "not_found"),
         "the restarted Janus has no such room: {again:?}"
     );
+}
+
+/// One packed frame as the page reads it: kind, key flag, RTP timestamp, mid, frame.
+fn unpack(bytes: &[u8]) -> (u8, bool, u32, String, &[u8]) {
+    assert!(bytes.len() >= 12, "a frame header: {bytes:?}");
+    let n = usize::from(u16::from_le_bytes([bytes[2], bytes[3]]));
+    let timestamp = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    let mid = String::from_utf8(bytes[12..12 + n].to_vec()).expect("a UTF-8 mid");
+    (
+        bytes[0],
+        bytes[1] & 1 == 1,
+        timestamp,
+        mid,
+        &bytes[12 + n..],
+    )
+}
+
+#[tokio::test]
+async fn the_native_engine_hands_the_page_whole_frames_named_by_the_slots_mids() {
+    let lab = JanusLab::builder().start_or_panic();
+    let room = create_room(&lab).await;
+    let ada = speaker(&lab, room, "Ada Lovelace").await;
+    let dir = tempfile::tempdir().unwrap();
+    let api = api(&lab, dir.path(), 2).await;
+    let mut updates = api.call_updates();
+    let mut frames = api.call_media();
+    api.join_call(form(room)).await.unwrap();
+    let mid = wait_for(&mut updates, "Ada's slot and its mid", |u| match u {
+        CallUpdate::Slots { slots, mids } => slots
+            .iter()
+            .position(|s| s.as_deref() == Some(ada.feed.as_str()))
+            .and_then(|i| mids.get(i).cloned()),
+        _ => None,
+    })
+    .await;
+
+    let (mut video, mut audio, mut keys) = (Vec::new(), 0, 0);
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while video.len() < 45 || audio < 100 {
+        let bytes = tokio::time::timeout_at(deadline, frames.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{} video and {audio} audio frames", video.len()))
+            .expect("frames keep coming");
+        let (kind, key, timestamp, frame_mid, data) = unpack(&bytes);
+        match kind {
+            0 => {
+                assert_eq!(frame_mid, mid, "video comes only on Ada's slot");
+                // The VP8 frame tag (RFC 6386 §9.1): bit 0 is 0 on key frames, which carry
+                // the start code 9d 01 2a after the 3-byte tag.
+                assert_eq!(data[0] & 1 == 0, key, "the key flag matches the frame");
+                if key {
+                    assert_eq!(&data[3..6], &[0x9d, 0x01, 0x2a], "a whole key frame");
+                    keys += 1;
+                }
+                assert!(keys > 0, "a key frame comes first");
+                video.push(timestamp);
+            }
+            1 => audio += 1,
+            other => panic!("unknown kind {other}"),
+        }
+    }
+    assert!(keys >= 1, "at least one key frame");
+    // Whole frames in order: each timestamp newer than the one before (no frame twice).
+    assert!(
+        video
+            .windows(2)
+            .all(|w| w[1].wrapping_sub(w[0]) < u32::MAX / 2 && w[1] != w[0]),
+        "{video:?}"
+    );
+
+    api.request_key_frame(mid)
+        .await
+        .expect("a key frame request");
+    let missing = api.request_key_frame("no-such-mid".to_owned()).await;
+    assert!(
+        matches!(missing, Err(mailcall_api::ApiError::NotFound { .. })),
+        "{missing:?}"
+    );
+    api.leave_call().await.unwrap();
+    ada.call.leave().await.unwrap();
 }

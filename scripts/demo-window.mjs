@@ -93,14 +93,42 @@ async function screens(win) {
   } else {
     say("the window has no senders view yet: senders.png comes with it");
   }
+  // The all-hands: the server the demo set up is on the join form already.
   await win.click('[data-testid="nav-calls"]');
-  await win.waitFor('[data-testid="page-calls"]');
-  if (await present('[data-testid="calls-empty"]')) {
-    say("the window has no call page yet: call.png comes with it (the all-hands runs; see call-server.json)");
-  } else {
-    seen.call = { file: await shot("call") };
-  }
-  await win.click('[data-testid="nav-mail"]');
+  await win.waitFor('[data-testid="call-join-form"]', 30000);
+  await win.type('[data-testid="call-join-form"] input[name="room"]', String(demo.call.room));
+  await win.type('[data-testid="call-join-form"] input[name="display"]', "Newcomer");
+  await win.click('[data-testid="call-join"]');
+  const tiles = () =>
+    win.exec(`return [...document.querySelectorAll('[data-testid="call-tile"]')].map((t) => ({
+      mid: t.dataset.mid, feed: t.dataset.feed ?? null, main: t.dataset.main === "true",
+      name: t.querySelector('[data-testid="call-tile-name"]')?.textContent.trim() ?? "",
+      frames: Number(t.dataset.frames ?? 0) }));`);
+  // What the core received per video stream, as the stats panel shows it.
+  const received = () =>
+    win.exec(`return [...document.querySelectorAll('[data-testid="call-stats"] tr[data-kind="video"]')].map((r) => ({
+      name: r.querySelector(".who")?.textContent.trim() ?? "", frames: Number(r.children[2]?.textContent ?? 0) }));`);
+  const speakers = Math.min(demo.call.speakers.length, 4);
+  await waitFor(
+    "a tile and received video for every speaker",
+    async () => {
+      const named = (await tiles()).filter((t) => demo.call.speakers.includes(t.name));
+      const video = (await received()).filter((r) => r.frames > 5);
+      return named.length >= speakers && video.length >= speakers;
+    },
+    90000,
+  ).catch(async (e) => {
+    await shot("call-failed");
+    throw new Error(`${e.message}: ${JSON.stringify({ tiles: await tiles(), received: await received() })}`);
+  });
+  const first = { tiles: await tiles(), received: await received() };
+  await new Promise((r) => setTimeout(r, 3000));
+  const later = { tiles: await tiles(), received: await received() };
+  const engine = await win.text('[data-testid="call-engine"]');
+  seen.call = { file: await shot("call"), engine, first, later };
+  const painted = later.tiles.reduce((n, t) => n + t.frames, 0);
+  say(`frames painted in the tiles so far: ${painted}`);
+  say(`in the ${demo.call.roomName} with ${later.tiles.length} tiles (${engine})`);
   return seen;
 }
 

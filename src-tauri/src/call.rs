@@ -42,20 +42,32 @@ pub async fn subscribe_call_media(
     let mut frames = core.api().await?.call_media();
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
+        let mut lost = false;
         loop {
             match frames.recv().await {
-                Ok(frame) => {
+                Ok(mut frame) => {
+                    if std::mem::take(&mut lost) {
+                        mark_lost_before(Arc::make_mut(&mut frame).as_mut_slice());
+                    }
                     if channel.send(MediaChunk(frame)).is_err() {
                         return;
                     }
                 }
-                // Lost frames: the page's decoder asks for a key frame.
-                Err(RecvError::Lagged(_)) => {}
+                // The page lagged: the next frame says so, and its decoders wait for key
+                // frames (and ask for them).
+                Err(RecvError::Lagged(_)) => lost = true,
                 Err(RecvError::Closed) => return,
             }
         }
     });
     Ok(())
+}
+
+/// Sets the packed frame's "messages were lost just before this one" flag (bit 1).
+fn mark_lost_before(frame: &mut [u8]) {
+    if let Some(flags) = frame.get_mut(1) {
+        *flags |= 2;
+    }
 }
 
 #[tauri::command]

@@ -4,8 +4,9 @@
 //! decoded here.
 //!
 //! Message layout (little-endian): kind `u8` (0 VP8, 1 Opus), flags `u8` (bit 0 key
-//! frame), mid length `u16`, RTP timestamp `u32`, arrival in ms since the connection began
-//! `u32`, the mid (UTF-8), then the frame.
+//! frame; bit 1, set by whoever drops messages on the way: some were lost just before),
+//! mid length `u16`, RTP timestamp `u32`, arrival in ms since the connection began `u32`,
+//! the mid (UTF-8), then the frame.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -69,7 +69,7 @@ export function apiError(e: unknown): ApiError {
 
 type Answer<T> = { status: "ok"; data: T } | { status: "error"; error: ApiError };
 
-async function unwrap<T>(answer: Promise<Answer<T>>): Promise<T> {
+export async function unwrap<T>(answer: Promise<Answer<T>>): Promise<T> {
   if (!inApp()) {
     throw new CoreError({ kind: "internal", message: "not running inside the Mailcall app: no core to ask" });
   }

@@ -99,20 +99,32 @@ async function screens(win) {
   await win.type('[data-testid="call-join-form"] input[name="room"]', String(demo.call.room));
   await win.type('[data-testid="call-join-form"] input[name="display"]', "Newcomer");
   await win.click('[data-testid="call-join"]');
+  // Each tile: its feed, name, frames painted, and an 8x8 thumbnail of its picture drawn
+  // from the <video> (a screenshot of the window may not hold video layers).
   const tiles = () =>
-    win.exec(`return [...document.querySelectorAll('[data-testid="call-tile"]')].map((t) => ({
-      mid: t.dataset.mid, feed: t.dataset.feed ?? null, main: t.dataset.main === "true",
-      name: t.querySelector('[data-testid="call-tile-name"]')?.textContent.trim() ?? "",
-      frames: Number(t.dataset.frames ?? 0) }));`);
+    win.exec(`return [...document.querySelectorAll('[data-testid="call-tile"]')].map((t) => {
+      const v = t.querySelector("video");
+      let thumb = null;
+      if (v && v.videoWidth) {
+        const c = document.createElement("canvas");
+        c.width = 8; c.height = 8;
+        const g = c.getContext("2d");
+        g.drawImage(v, 0, 0, 8, 8);
+        thumb = [...g.getImageData(0, 0, 8, 8).data].filter((_, i) => i % 4 !== 3);
+      }
+      return { mid: t.dataset.mid, feed: t.dataset.feed ?? null, main: t.dataset.main === "true",
+        name: t.querySelector('[data-testid="call-tile-name"]')?.textContent.trim() ?? "",
+        frames: Number(t.dataset.frames ?? 0), thumb };
+    });`);
   // What the core received per video stream, as the stats panel shows it.
   const received = () =>
     win.exec(`return [...document.querySelectorAll('[data-testid="call-stats"] tr[data-kind="video"]')].map((r) => ({
       name: r.querySelector(".who")?.textContent.trim() ?? "", frames: Number(r.children[2]?.textContent ?? 0) }));`);
   const speakers = Math.min(demo.call.speakers.length, 4);
   await waitFor(
-    "a tile and received video for every speaker",
+    "every speaker's picture painted in a tile",
     async () => {
-      const named = (await tiles()).filter((t) => demo.call.speakers.includes(t.name));
+      const named = (await tiles()).filter((t) => demo.call.speakers.includes(t.name) && t.frames > 5 && t.thumb);
       const video = (await received()).filter((r) => r.frames > 5);
       return named.length >= speakers && video.length >= speakers;
     },

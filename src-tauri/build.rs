@@ -34,6 +34,8 @@ fn main() {
         "save_attachment",
         "open_link",
         "subscribe_call",
+        "subscribe_call_media",
+        "request_key_frame",
         "call_profiles",
         "save_call_profile",
         "delete_call_profile",

@@ -95,6 +95,35 @@ mod tests {
         );
     }
 
+    /// A command the page can call but no capability grants is refused at run time with
+    /// nothing in the window to show it: every command of the contract must be listed in
+    /// `src-tauri/build.rs` and granted to the main window.
+    #[test]
+    fn every_command_is_listed_and_granted_to_the_main_window() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |p: &str| std::fs::read_to_string(root.join(p)).expect(p);
+        let bindings = read(BINDINGS_PATH);
+        let build = read("src-tauri/build.rs");
+        let granted = read("src-tauri/capabilities/main.json");
+        let commands: Vec<&str> = bindings
+            .split("__TAURI_INVOKE(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(commands.len() > 40, "{commands:?}");
+        for command in commands {
+            assert!(
+                build.contains(&format!("\"{command}\"")),
+                "{command} is not listed in src-tauri/build.rs"
+            );
+            let permission = format!("\"allow-{}\"", command.replace('_', "-"));
+            assert!(
+                granted.contains(&permission),
+                "{command} is not granted in src-tauri/capabilities/main.json"
+            );
+        }
+    }
+
     fn tempfile_dir() -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("mailcall-bindings-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create temp dir");

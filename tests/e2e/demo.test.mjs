@@ -114,8 +114,9 @@ test("make demo without a display: the servers, the window's screens, and Ctrl-C
     }
 
     // The all-hands in the window, with the native engine (this WebKitGTK has no WebRTC):
-    // a tile for every speaker, named as the demo named them, one of them large, and the
-    // core receiving each speaker's video, whole frames growing.
+    // a tile for every speaker, named as the demo named them, one of them large, each
+    // painting its frames, each picture its own (the speakers' samples are different test
+    // patterns), and the core receiving each speaker's video.
     const call = screens.call;
     assert.ok(call, "the window joined the all-hands");
     assertWindowPicture(path.join(out, "call.png"));
@@ -125,6 +126,20 @@ test("make demo without a display: the servers, the window's screens, and Ctrl-C
     const shown = call.later.tiles.filter((t) => speakerNames.includes(t.name));
     assert.equal(new Set(shown.map((t) => t.name)).size, expected, JSON.stringify(call.later.tiles));
     assert.equal(call.later.tiles.filter((t) => t.main).length, 1, "one main tile");
+    for (const tile of shown) {
+      const before = call.first.tiles.find((f) => f.mid === tile.mid);
+      assert.ok(before && tile.frames > before.frames + 10, `${tile.name}'s picture moves: ${before?.frames} then ${tile.frames} frames`);
+      assert.ok(tile.thumb, `${tile.name}'s tile has a picture`);
+      const spread = Math.max(...tile.thumb) - Math.min(...tile.thumb);
+      assert.ok(spread > 60, `${tile.name}'s picture is not blank: ${JSON.stringify(tile.thumb)}`);
+    }
+    const differ = (a, b) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
+    for (let i = 0; i < shown.length; i++) {
+      for (let j = i + 1; j < shown.length; j++) {
+        const d = differ(shown[i].thumb, shown[j].thumb);
+        assert.ok(d > 20, `${shown[i].name} and ${shown[j].name} show different pictures (mean difference ${d.toFixed(1)})`);
+      }
+    }
     const video = call.later.received.filter((r) => speakerNames.includes(r.name));
     assert.equal(new Set(video.map((r) => r.name)).size, expected, JSON.stringify(call.later.received));
     for (const r of video) {

@@ -21,6 +21,7 @@ async function load(file) {
 
 const { planTiles, HOLD_MS } = await load("tiles.ts");
 const { parsePacket, lostBefore, RtpClock } = await load("packet.ts");
+const { quality } = await load("quality.ts");
 
 const slots = (...feeds) => feeds.map((feed, i) => ({ mid: String(i), feed }));
 const plan = (input, hold = null) => planTiles({ talking: [], activeSpeaker: null, pinned: null, now: 0, ...input }, hold);
@@ -71,4 +72,14 @@ test("RTP timestamps unwrap across 2^32", () => {
   const start = clock.next(0xfffffff0);
   assert.equal(clock.next(0x10) - start, 0x20);
   assert.equal(clock.next(0x08) - start, 0x18, "a slightly older one steps back");
+});
+
+test("the quality dot: a steady 15 fps stream is good; loss or a stalled picture is not", () => {
+  const stats = (frameRate, loss) => ({ frameRate, loss, bitrate: 150000 });
+  assert.equal(quality(stats(14.9, 0)).level, "good");
+  assert.equal(quality(stats(30, 0.02)).level, "fair");
+  assert.equal(quality(stats(7, 0)).level, "fair");
+  assert.equal(quality(stats(2, 0)).level, "poor");
+  assert.equal(quality(stats(30, 0.08)).level, "poor");
+  assert.equal(quality(undefined).level, "unknown");
 });

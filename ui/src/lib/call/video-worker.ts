@@ -35,6 +35,8 @@ type Stream = {
 const CONFIG: VideoDecoderConfig = { codec: "vp8", optimizeForLatency: true };
 /** A stream still waiting for a key frame asks again this often (the first PLI may be lost). */
 const ASK_EVERY_MS = 1000;
+/** How long the support check may take before decoding is simply tried. */
+const PROBE_MS = 2000;
 /** Frames queued in a decoder beyond this mean it cannot keep up: skip to the next key frame. */
 const MAX_QUEUE = 30;
 
@@ -45,6 +47,8 @@ const scope = self as unknown as {
 let Generator = (globalThis as { VideoTrackGenerator?: GeneratorClass }).VideoTrackGenerator;
 const streams = new Map<string, Stream>();
 let supported: boolean | null = null;
+/** A decoder failure was reported (once: the next key frame tries again). */
+let failed = false;
 
 async function probe() {
   let reason = "";
@@ -52,7 +56,11 @@ async function probe() {
     reason = "this webview has no VideoDecoder";
   } else {
     try {
-      if ((await VideoDecoder.isConfigSupported(CONFIG)).supported !== true) reason = "VP8 decoding is not supported";
+      // A webview that never answers gets the benefit of the doubt: decoding is tried, and
+      // a decoder that fails says so.
+      const answer = VideoDecoder.isConfigSupported(CONFIG).then((r) => r.supported === true);
+      const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(true), PROBE_MS));
+      if (!(await Promise.race([answer, timeout]))) reason = "VP8 decoding is not supported";
     } catch (e) {
       reason = `VP8 decoding cannot be checked: ${String(e)}`;
     }
@@ -87,7 +95,11 @@ function decoder(mid: string, s: Stream): VideoDecoder {
   if (!s.decoder || s.decoder.state === "closed") {
     const made = new VideoDecoder({
       output: (frame) => show(mid, s, frame),
-      error: () => {
+      error: (e) => {
+        if (!failed) {
+          failed = true;
+          scope.postMessage({ type: "unsupported", reason: `the VP8 decoder failed: ${e.message}` });
+        }
         // The decoder closed itself; the next key frame gets a new one.
         if (s.decoder === made) s.decoder = null;
         s.waiting = true;

@@ -9,7 +9,7 @@ export MAILCALL_APP_BIN := $(APP_BIN)
 export MAILCALL_VENV ?= $(HOME)/.cache/mailcall/mcp-venv
 export MAILCALL_PYTHON := $(MAILCALL_VENV)/bin/python3
 
-.PHONY: deps ui build demo test check fmt clippy ui-check fuzz-check rust-test e2e bindings bench-window bundle bundle-debug clean
+.PHONY: deps ui build demo test check fmt clippy ui-check fuzz-check rust-test e2e bindings bench-window bench-call bundle bundle-debug clean
 
 deps:
 	scripts/deps.sh
@@ -79,6 +79,13 @@ bench-window: ui
 	cargo build --release --bin mailcall
 	cargo build --release -p mailcall-testkit --bin mailcall-lab
 	MAILCALL_APP_BIN=$(TARGET_DIR)/release/mailcall node tests/bench/window.mjs
+
+# The call page's benchmarks (BENCHMARKS.md): the demo's all-hands joined from the window,
+# release builds; MAILCALL_BENCH_ATTENDEES (50) headless attendees.
+bench-call: ui
+	cargo build --release --bin mailcall
+	cargo build --release -p mailcall-demo
+	MAILCALL_APP_BIN=$(TARGET_DIR)/release/mailcall node tests/bench/call-window.mjs
 
 # Regenerates ui/src/lib/bindings.ts from src-tauri/src/contract.rs.
 bindings: ui

@@ -133,9 +133,17 @@ async function screens(win) {
     await shot("call-failed");
     throw new Error(`${e.message}: ${JSON.stringify({ tiles: await tiles(), received: await received() })}`);
   });
-  const first = { tiles: await tiles(), received: await received() };
-  await new Promise((r) => setTimeout(r, 3000));
-  const later = { tiles: await tiles(), received: await received() };
+  // The sound the page plays: seconds scheduled so far and the mix's level now.
+  const sound = () =>
+    win.exec(`const s = document.querySelector('[data-testid="call-stage"]');
+      return s && { played: Number(s.dataset.soundPlayed), level: Number(s.dataset.soundLevel) };`);
+  const first = { tiles: await tiles(), received: await received(), sound: await sound() };
+  let loudest = 0;
+  for (let i = 0; i < 12; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    loudest = Math.max(loudest, (await sound())?.level ?? 0);
+  }
+  const later = { tiles: await tiles(), received: await received(), sound: await sound(), loudest };
   const engine = await win.text('[data-testid="call-engine"]');
   seen.call = { file: await shot("call"), engine, first, later };
   const painted = later.tiles.reduce((n, t) => n + t.frames, 0);

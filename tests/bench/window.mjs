@@ -8,13 +8,14 @@
 // own round trips do not count, except where said: a figure ends on the frame after the
 // DOM holds the answer, i.e. when it is painted.
 
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { outputDir, waitFor } from "../e2e/harness.mjs";
 import { submitAccountForm } from "../e2e/account.mjs";
 import { startLab } from "../e2e/lab.mjs";
 import { appBin, openWindow } from "../e2e/window.mjs";
+import { memory } from "./procs.mjs";
 
 const messages = Number(process.env.MAILCALL_BENCH_MESSAGES ?? 300000);
 const out = outputDir("bench-window");
@@ -33,53 +34,6 @@ const pct = (xs, p) => {
 const ms = (x) => `${x.toFixed(1)} ms`;
 const summary = (xs) => `p50 ${ms(pct(xs, 50))}, p95 ${ms(pct(xs, 95))}, max ${ms(Math.max(...xs))} (n=${xs.length})`;
 const say = (what, figure) => console.log(`${what.padEnd(58)} ${figure}`);
-
-/** The app's processes: the app itself and every process under it (WebKit's web and network processes). */
-function appProcesses() {
-  const want = path.resolve(appBin);
-  const parent = new Map();
-  const pids = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-      if (readlinkSync(`/proc/${name}/exe`) === want) pids.push(Number(name));
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-  const all = new Set(pids);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (all.has(ppid) && !all.has(pid)) {
-        all.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return [...all];
-}
-
-/** Proportional set size (shared pages split between sharers), in MB, of the app's processes. */
-function memory() {
-  let pss = 0;
-  let rss = 0;
-  const names = [];
-  for (const pid of appProcesses()) {
-    try {
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      names.push(readFileSync(`/proc/${pid}/comm`, "utf8").trim());
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return { pss: pss / 1024, rss: rss / 1024, names };
-}
 
 // In-page helpers, sent with each script: wait for a condition, then for the next frame.
 const PAINTED = `

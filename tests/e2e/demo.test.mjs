@@ -140,6 +140,10 @@ test("make demo without a display: the servers, the window's screens, and Ctrl-C
         assert.ok(d > 20, `${shown[i].name} and ${shown[j].name} show different pictures (mean difference ${d.toFixed(1)})`);
       }
     }
+    // And the speakers are heard: the page keeps scheduling their decoded voices (three
+    // voices for three seconds), and the mix it plays is not silence.
+    assert.ok(call.later.sound.played > call.first.sound.played + 2, `sound plays: ${JSON.stringify([call.first.sound, call.later.sound])}`);
+    assert.ok(call.later.loudest > 0.005, `the mix is louder than silence: ${call.later.loudest}`);
     const video = call.later.received.filter((r) => speakerNames.includes(r.name));
     assert.equal(new Set(video.map((r) => r.name)).size, expected, JSON.stringify(call.later.received));
     for (const r of video) {

@@ -297,7 +297,11 @@ test("the whole flow by keyboard", async () => {
   await waitFor("the draft saved", async () => /Draft saved/.test(await win.text('[data-testid="notice"]')));
   await win.keys("Escape"); // clears the search: back to the inbox
   await waitFor("back in the inbox", async () => (await win.text('[data-testid="list-title"]')) === "Inbox");
-  await win.keys("j", "e");
+  // The inbox's rows load after its title shows: j needs a row to move onto.
+  await win.waitFor('[data-testid="message-row"][data-index="0"]');
+  await win.keys("j");
+  await win.waitFor('[data-testid="message-row"][data-index="0"].cursor');
+  await win.keys("e");
   await waitFor("archived by e", async () => /Archived 1 message/.test(await win.text('[data-testid="notice"]')));
   await win.keys("z");
   await waitFor("undone by z", async () => /Undone/.test(await win.text('[data-testid="notice"]')));

@@ -37,8 +37,15 @@ async function channelsSupported(): Promise<1 | 2 | null> {
   return null;
 }
 
+/** What the speakers get: seconds of sound scheduled so far and the level right now. */
+export type Sound = { played: number; level: number };
+
 export class AudioOut {
   private ctx: AudioContext | null = null;
+  /** Every voice goes through this on its way to the speakers, so the page can say what plays. */
+  private meter: AnalyserNode | null = null;
+  private samples: Float32Array<ArrayBuffer> | null = null;
+  private played = 0;
   private voices = new Map<string, Voice>();
   private channels: 1 | 2 | null = null;
   private probing: Promise<void> | null = null;
@@ -51,11 +58,26 @@ export class AudioOut {
   /** Creates or wakes the context; call it from a click, the only time a webview lets sound start. */
   start(): void {
     this.ctx ??= makeContext();
+    if (!this.meter) {
+      this.meter = this.ctx.createAnalyser();
+      this.meter.fftSize = 2048;
+      this.meter.connect(this.ctx.destination);
+      this.samples = new Float32Array(this.meter.fftSize);
+    }
     void this.ctx.resume().catch(() => {});
     this.probing ??= channelsSupported().then((channels) => {
       this.channels = channels;
       if (channels === null) this.onProblem("this webview cannot decode Opus audio");
     });
+  }
+
+  /** Seconds played so far and the RMS level of the mix over the last ~40 ms. */
+  sound(): Sound {
+    if (!this.meter || !this.samples) return { played: this.played, level: 0 };
+    this.meter.getFloatTimeDomainData(this.samples);
+    let sum = 0;
+    for (const v of this.samples) sum += v * v;
+    return { played: this.played, level: Math.sqrt(sum / this.samples.length) };
   }
 
   /** The context waits for a click before it plays. */
@@ -80,6 +102,8 @@ export class AudioOut {
     for (const mid of [...this.voices.keys()]) this.forget(mid);
     void this.ctx?.close().catch(() => {});
     this.ctx = null;
+    this.meter = null;
+    this.samples = null;
   }
 
   private voice(mid: string, numberOfChannels: 1 | 2): Voice {
@@ -121,8 +145,13 @@ export class AudioOut {
       }
       const source = ctx.createBufferSource();
       source.buffer = toBuffer(ctx, data);
-      source.connect(ctx.destination);
+      source.connect(this.meter ?? ctx.destination);
       source.start(at);
+      if (this.played === 0) {
+        // For the benchmarks: when the call's first sound reaches the speakers.
+        performance.mark("mailcall:first-sound", { startTime: performance.now() + (at - now) * 1000 });
+      }
+      this.played += source.buffer.duration;
     } finally {
       data.close();
     }

@@ -16,6 +16,7 @@ import {
   type StreamStats,
   type TileSize,
 } from "./api";
+import type { Sound } from "./audio";
 import { Media } from "./media";
 import { DEFAULT_TILES, EMPTY_PLAN, planTiles, type Plan, type Slot } from "./tiles";
 
@@ -46,6 +47,10 @@ class CallState {
   names = $state.raw<Record<string, string>>({});
   /** The audio context waits for a click (the call was joined without one). */
   soundWaiting = $state(false);
+  /** Seconds of call sound played so far and its level now (RMS of the mix, 0 to 1). */
+  sound = $state<Sound>({ played: 0, level: 0 });
+  /** Media messages and bytes the page received (the IPC's load). */
+  received = $state({ messages: 0, bytes: 0 });
 
   private talking: string[] = [];
   private activeSpeaker: string | null = null;
@@ -300,6 +305,8 @@ class CallState {
     this.sentView = "";
     this.sizes = {};
     this.soundWaiting = false;
+    this.sound = { played: 0, level: 0 };
+    this.received = { messages: 0, bytes: 0 };
   }
 
   private tick() {
@@ -307,6 +314,8 @@ class CallState {
     const counts = this.media.counts();
     if ([...counts].some(([mid, n]) => this.frames[mid] !== n)) this.frames = Object.fromEntries(counts);
     this.soundWaiting = this.media.audio.suspended;
+    this.sound = this.media.audio.sound();
+    this.received = { ...this.media.received };
     this.replan();
   }
 

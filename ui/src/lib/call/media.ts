@@ -34,6 +34,7 @@ export class Media {
   /** The newest undrawn frame of each mid; older ones are dropped, never queued. */
   private pending = new Map<string, VideoFrame>();
   private drawing = false;
+  private pictured = false;
 
   constructor(hooks: MediaHooks) {
     this.hooks = hooks;
@@ -48,8 +49,13 @@ export class Media {
     this.audio.start();
   }
 
+  /** Media messages and their bytes received so far (the IPC's load, for the benchmarks). */
+  received = { messages: 0, bytes: 0 };
+
   push(chunk: ArrayBuffer | ArrayBufferView | number[]): void {
     const buffer = asBuffer(chunk);
+    this.received.messages += 1;
+    this.received.bytes += buffer.byteLength;
     const kind = packetKind(buffer);
     // Frames were lost between the core and the page: no decoder can trust its references.
     if (kind !== null && lostBefore(buffer)) this.restartAll();
@@ -100,6 +106,11 @@ export class Media {
   }
 
   private fromWorker(m: FromWorker) {
+    if ((m.type === "frame" || m.type === "track") && !this.pictured) {
+      // For the benchmarks: the call's first decoded picture reached the page.
+      this.pictured = true;
+      performance.mark("mailcall:first-picture");
+    }
     switch (m.type) {
       case "frame":
         this.pending.get(m.mid)?.close();

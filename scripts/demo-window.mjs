@@ -148,7 +148,31 @@ async function screens(win) {
   seen.call = { file: await shot("call"), engine, first, later };
   const painted = later.tiles.reduce((n, t) => n + t.frames, 0);
   say(`frames painted in the tiles so far: ${painted}`);
+  seen.roster = await roster(win, demo, present);
   say(`in the ${demo.call.roomName} with ${later.tiles.length} tiles (${engine})`);
+  return seen;
+}
+
+/**
+ * The call's roster once everyone is in (the attendees join a few at a time): its total,
+ * both pages' names, and a search for the second speaker's first name.
+ */
+async function roster(win, demo, present) {
+  const everyone = demo.call.speakers.length + demo.call.attendees + 1;
+  const total = async () => Number((await win.text('[data-testid="roster-total"]')).replace(/[^0-9]/g, ""));
+  const names = () => win.exec(`return [...document.querySelectorAll('[data-testid="roster"] li .who')].map((e) => e.textContent.trim());`);
+  await waitFor("everyone on the roster", async () => (await total()) >= everyone, 180000).catch(() => {});
+  const seen = { total: await total(), pages: [await names()] };
+  while (await present('[data-testid="roster-next"]:not([disabled])')) {
+    const was = seen.pages.at(-1)[0];
+    await win.click('[data-testid="roster-next"]');
+    await waitFor("the next page of people", async () => (await names())[0] !== was);
+    seen.pages.push(await names());
+  }
+  const query = demo.call.speakers[1].split(" ")[0];
+  await win.type('[data-testid="roster-search"]', query);
+  await waitFor("the search among people", async () => /found/.test(await win.text('[data-testid="roster-total"]')));
+  seen.search = { query, found: await names() };
   return seen;
 }
 
@@ -158,7 +182,7 @@ try {
   const seen = await Promise.race([screens(win), stopped]);
   if (typeof seen === "object") {
     writeFileSync(path.join(out, "screens.json"), JSON.stringify(seen, null, 2));
-    const files = Object.values(seen).map((s) => path.basename(s.file));
+    const files = Object.values(seen).filter((s) => s.file).map((s) => path.basename(s.file));
     say(`screenshots in ${out}: ${files.join(", ")}`);
     if (!seen.inbox.upToDate) say("the mailbox was still syncing when the inbox's screenshot was taken");
     say(`Mailcall is running on the private display ${win.display}; Ctrl-C stops everything`);

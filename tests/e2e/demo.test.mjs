@@ -144,6 +144,16 @@ test("make demo without a display: the servers, the window's screens, and Ctrl-C
     // voices for three seconds), and the mix it plays is not silence.
     assert.ok(call.later.sound.played > call.first.sound.played + 2, `sound plays: ${JSON.stringify([call.first.sound, call.later.sound])}`);
     assert.ok(call.later.loudest > 0.005, `the mix is louder than silence: ${call.later.loudest}`);
+    // The roster in the window: everyone (speakers, attendees, the window itself), 50 a
+    // page, no one twice, and a search by first name finds the speaker.
+    const roster = screens.roster;
+    assert.equal(roster.total, SPEAKERS + ATTENDEES + 1, JSON.stringify(roster));
+    const listed = roster.pages.flat();
+    assert.deepEqual(roster.pages.map((p) => p.length), [50, roster.total - 50]);
+    assert.equal(new Set(listed).size, listed.length, "no one is listed twice");
+    for (const name of [...speakerNames, "Newcomer"]) assert.ok(listed.includes(name), `${name} is on the roster`);
+    assert.ok(roster.search.found.includes(speakerNames[1]), JSON.stringify(roster.search));
+    for (const name of roster.search.found) assert.match(name.toLowerCase(), new RegExp(roster.search.query.toLowerCase()));
     const video = call.later.received.filter((r) => speakerNames.includes(r.name));
     assert.equal(new Set(video.map((r) => r.name)).size, expected, JSON.stringify(call.later.received));
     for (const r of video) {

@@ -131,6 +131,7 @@ impl Demo {
             mailbox: &mailbox,
             secrets: &secrets,
             allhands: &allhands,
+            attendees: args.attendees,
         };
         if let Err(e) = ready.write(&args.out) {
             let _ = secrets.forget(&account).await;

@@ -40,6 +40,8 @@ pub struct Ready<'a> {
     pub mailbox: &'a Mailbox,
     pub secrets: &'a Secrets,
     pub allhands: &'a AllHands,
+    /// Headless attendees that join once the demo is ready.
+    pub attendees: usize,
 }
 
 impl Ready<'_> {
@@ -160,6 +162,7 @@ impl Ready<'_> {
             "room": ROOM.0,
             "roomName": ROOM_NAME,
             "speakers": self.allhands.speaker_names(),
+            "attendees": self.attendees,
             "adminKey": self.allhands.admin_key(),
         })
     }

@@ -84,7 +84,18 @@ fn main() -> Result<()> {
             }
         };
         say!("ready; {} attendees joining", args.attendees);
-        stop.await;
+        // SIGUSR1 restarts Janus, to watch every call come back by itself.
+        let mut restart = signal(SignalKind::user_defined1())?;
+        let mut demo = demo;
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                _ = restart.recv() => match demo.allhands.restart_janus() {
+                    Ok(()) => say!("Janus restarted; the calls rejoin by themselves"),
+                    Err(e) => say!("Janus did not restart: {e:#}"),
+                },
+            }
+        }
         say!("stopping");
         demo.stop().await;
         say!("stopped the servers and removed the demo's files");

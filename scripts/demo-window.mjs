@@ -171,7 +171,11 @@ async function roster(win, demo, present) {
   }
   const query = demo.call.speakers[1].split(" ")[0];
   await win.type('[data-testid="roster-search"]', query);
-  await waitFor("the search among people", async () => /found/.test(await win.text('[data-testid="roster-total"]')));
+  // The label says "found" as soon as a query is typed; the list follows the answer.
+  await waitFor("the search's answer among people", async () => {
+    const found = await names();
+    return found.length > 0 && found.every((name) => name.toLowerCase().includes(query.toLowerCase()));
+  });
   seen.search = { query, found: await names() };
   return seen;
 }

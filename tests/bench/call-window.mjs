@@ -110,6 +110,19 @@ async function main() {
     say("IPC: media messages per second into the page", `${rate.toFixed(0)} msg/s, ${kb.toFixed(0)} KB/s (measured ceiling ~3,000 msg/s at 20 KB)`);
     say(`UI's longest pause over ${seconds} s (gap between frames)`, ms(pause));
 
+    // Another page shown: the tiles are hidden (Janus stops their video), the voices go on.
+    await win.click('[data-testid="nav-mail"]');
+    await new Promise((r) => setTimeout(r, 3000));
+    const quiet0 = cpuSeconds();
+    const q0 = Date.now();
+    await new Promise((r) => setTimeout(r, 10000));
+    const quiet1 = cpuSeconds();
+    const qspan = (Date.now() - q0) / 1000;
+    const quiet = Object.keys(quiet1).reduce((sum, name) => sum + ((quiet1[name] ?? 0) - (quiet0[name] ?? 0)), 0);
+    say("CPU with the mail page shown (sound only, tiles hidden)", `${((quiet / qspan) * 100).toFixed(0)} % of one core`);
+    await win.click('[data-testid="nav-calls"]');
+    await win.waitFor('[data-testid="call-stage"]');
+
     // The roster: its second page, from the click to the page painted.
     const roster = await win.execAsync(`const done = arguments[arguments.length - 1];
       const next = document.querySelector('[data-testid="roster-next"]');

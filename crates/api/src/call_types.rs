@@ -145,6 +145,7 @@ pub struct StreamStats {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub enum ReconnectCause {
+    ConnectionLost,
     SessionLost,
     SessionReplaced,
 }
@@ -341,6 +342,7 @@ impl From<&CallEvent> for CallUpdate {
             },
             CallEvent::Reconnecting { reason } => CallUpdate::Reconnecting {
                 reason: match reason {
+                    ReconnectReason::ConnectionLost => ReconnectCause::ConnectionLost,
                     ReconnectReason::SessionLost => ReconnectCause::SessionLost,
                     ReconnectReason::SessionReplaced => ReconnectCause::SessionReplaced,
                 },

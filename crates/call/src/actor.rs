@@ -394,6 +394,11 @@ impl Actor {
             }
             SessionEvent::Disconnected { error } => {
                 tracing::info!(%error, "Janus transport lost; the session reconnects");
+                // Said at once: a server that is down keeps the picture frozen until it is
+                // back, and the person should know why.
+                self.emit(CallEvent::Reconnecting {
+                    reason: ReconnectReason::ConnectionLost,
+                });
             }
             SessionEvent::Unknown(value) => tracing::debug!(%value, "unknown session event"),
         }

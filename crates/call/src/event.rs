@@ -140,6 +140,9 @@ pub enum CallEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReconnectReason {
+    /// The connection to the server broke; it is being made again, and the session claimed
+    /// if the server still has it (else the call rejoins, with one of the reasons below).
+    ConnectionLost,
     /// The server no longer knows the session (it restarted, or the session timed out).
     SessionLost,
     /// The transport came back with a new session instead of the old one.

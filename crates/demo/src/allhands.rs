@@ -142,11 +142,15 @@ impl AllHands {
         });
     }
 
-    /// Kills Janus and starts it again on the same addresses: every call loses its session,
-    /// and the first to rejoin makes the room again. Blocks this worker thread meanwhile
-    /// (a second or two); the calls run on the others.
-    pub fn restart_janus(&mut self) -> Result<()> {
-        tokio::task::block_in_place(|| self.lab.restart())
+    /// Kills Janus, leaves it down for `down`, and starts it again on the same addresses:
+    /// every call loses its session, and the first to rejoin makes the room again. Blocks
+    /// this worker thread meanwhile; the calls run on the others.
+    pub fn restart_janus(&mut self, down: Duration) -> Result<()> {
+        tokio::task::block_in_place(|| {
+            self.lab.kill();
+            std::thread::sleep(down);
+            self.lab.restart()
+        })
     }
 
     /// Everyone leaves the room, then Janus stops and its namespace is removed.

@@ -84,13 +84,14 @@ fn main() -> Result<()> {
             }
         };
         say!("ready; {} attendees joining", args.attendees);
-        // SIGUSR1 restarts Janus, to watch every call come back by itself.
+        // SIGUSR1 restarts Janus (down for two seconds, as a crashed server would be), to
+        // watch every call come back by itself.
         let mut restart = signal(SignalKind::user_defined1())?;
         let mut demo = demo;
         loop {
             tokio::select! {
                 () = &mut stop => break,
-                _ = restart.recv() => match demo.allhands.restart_janus() {
+                _ = restart.recv() => match demo.allhands.restart_janus(Duration::from_secs(2)) {
                     Ok(()) => say!("Janus restarted; the calls rejoin by themselves"),
                     Err(e) => say!("Janus did not restart: {e:#}"),
                 },

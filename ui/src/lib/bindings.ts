@@ -715,7 +715,7 @@ export type MessageView_Serialize = {
 export type NoticeLevel = "info" | "warning";
 
 /**  Why a call rejoins. */
-export type ReconnectCause = "sessionLost" | "sessionReplaced";
+export type ReconnectCause = "connectionLost" | "sessionLost" | "sessionReplaced";
 
 /**  What a reply pane starts from. */
 export type ReplyPreview = ReplyPreview_Serialize | ReplyPreview_Deserialize;

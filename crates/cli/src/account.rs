@@ -25,6 +25,9 @@ pub async fn run(cmd: &AccountCommand, config_path: &Path, out: &Output) -> anyh
         AccountCommand::SetPassword { name, stdin } => {
             set_password(name, *stdin, config_path, out).await
         }
+        AccountCommand::Trust { name, fingerprint } => {
+            crate::trust::trust(name, *fingerprint, config_path, out).await
+        }
         AccountCommand::List => list(config_path, out).await,
         AccountCommand::Remove { name, delete_cache } => {
             remove(name, *delete_cache, config_path, out).await

@@ -151,6 +151,14 @@ pub enum AccountCommand {
         #[arg(long)]
         stdin: bool,
     },
+    /// Show the certificate an account's server presents now; with `--fingerprint`, trust
+    /// exactly that certificate (checked against the server first).
+    Trust {
+        name: String,
+        /// `SHA256:AB:CD:...`, as `account trust NAME` prints it.
+        #[arg(long)]
+        fingerprint: Option<mailcall_mail::Fingerprint>,
+    },
     /// The configured accounts.
     List,
     /// Remove an account and its secrets from the keyring.

@@ -18,6 +18,7 @@ mod read;
 mod senders;
 mod sort;
 mod sync;
+mod trust;
 
 use clap::Parser;
 

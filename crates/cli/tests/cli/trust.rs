@@ -145,4 +145,44 @@ fn account_add_refuses_a_self_signed_ca_and_trusts_it_by_fingerprint() {
             && text.contains(&format!("presented:   {expected}")),
         "{text}"
     );
+
+    // `account trust` on the existing account: it shows what the server presents and the
+    // command, changing nothing; a fingerprint the server does not present is refused; the
+    // printed command pins the presented one, and the account syncs again.
+    let shown = ok_json(&config, &["account", "trust", &name]);
+    assert_eq!(shown["presented"], expected.as_str());
+    assert_eq!(shown["trusted_by_system"], false);
+    assert_eq!(shown["pinned"], Value::Null);
+    let command = shown["command"].as_str().expect("command").to_owned();
+    assert!(std::fs::read_to_string(&config)
+        .expect("config")
+        .contains(&other));
+    let wrong = cli(
+        &config,
+        &["account", "trust", &name, "--fingerprint", &other],
+        None,
+    );
+    assert!(!wrong.status.success());
+    let text = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        text.contains(&expected) && text.contains("nothing was changed"),
+        "{text}"
+    );
+    assert!(std::fs::read_to_string(&config)
+        .expect("config")
+        .contains(&other));
+    let mut pin: Vec<&str> = vec!["--config", config.to_str().expect("utf-8 path")];
+    pin.extend(command.split_whitespace().skip(1));
+    let pinned = run_printed(&format!("mailcall-cli {}", pin.join(" ")));
+    assert!(
+        pinned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pinned.stderr)
+    );
+    let saved = std::fs::read_to_string(&config).expect("config");
+    assert!(
+        saved.contains(&format!("trusted_certificate = \"{expected}\"")) && !saved.contains(&other),
+        "{saved}"
+    );
+    ok_json(&config, &["sync"]);
 }

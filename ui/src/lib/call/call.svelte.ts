@@ -225,6 +225,8 @@ class CallState {
         break;
       case "reconnecting":
         this.reconnecting = u.reason;
+        // The connection it named is gone; the next webrtcUp says when one is back.
+        this.link = null;
         break;
       case "resynced":
         this.reconnecting = null;
@@ -315,7 +317,7 @@ class CallState {
     if ([...counts].some(([mid, n]) => this.frames[mid] !== n)) this.frames = Object.fromEntries(counts);
     this.soundWaiting = this.media.audio.suspended;
     this.sound = this.media.audio.sound();
-    this.received = { ...this.media.received };
+    if (this.media.received.messages !== this.received.messages) this.received = { ...this.media.received };
     this.replan();
   }
 

@@ -10,8 +10,10 @@
 //!   follow the sender's class.
 //! - [`Store::classify_senders`] looks only at messages stored since its last run
 //!   (`sender_progress`): their senders, the recipients of my new messages and the
-//!   senders of threads I wrote in are decided again; the rows of a sender whose
-//!   effective class changed are rewritten in the same transaction.
+//!   senders of threads I wrote in are decided again (every sender, when most of the
+//!   cache is new: one pass over the table is then cheaper than a query per sender, see
+//!   `evidence`); the rows of a sender whose effective class changed are rewritten in
+//!   the same transaction.
 //! - Each decision reads the sender's newest [`WINDOW`] messages, so its cost is
 //!   bounded however much mail one address sends.
 //!
@@ -20,11 +22,14 @@
 //! does.
 
 mod decide;
+mod evidence;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::BTreeMap;
 
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
+
+use evidence::{MyThreads, SeenEvidence};
 
 pub use decide::{
     classify_sender, interval_cv, subject_shape, Evidence, Reason, ReasonCode, SenderClass,
@@ -32,9 +37,7 @@ pub use decide::{
 };
 
 use crate::error::{Context, Result};
-use crate::message::is_no_reply_address;
 use crate::store::{count_at, Store};
-use crate::types::Address;
 
 /// Newest messages of a sender that a decision reads.
 pub const WINDOW: u32 = 500;
@@ -123,7 +126,7 @@ impl Store {
             .optional()
             .context("read a sender")?;
         if known.is_none() {
-            decide_and_store(&tx, &addr, &threads_with_my_mail(&tx, &me)?)?;
+            decide_and_store(&tx, &addr, None, &threads_with_my_mail(&tx, &me)?)?;
         }
         let value = match mark {
             Mark::Person => Some("person"),
@@ -243,75 +246,31 @@ fn classify_new(tx: &Transaction<'_>, me: &[String]) -> Result<ClassifyReport> {
         .optional()
         .context("read sender progress")?
         .unwrap_or(0);
-    let mut report = ClassifyReport::default();
-    let mut touched: BTreeSet<String> = BTreeSet::new();
-    let mut my_threads: BTreeSet<i64> = BTreeSet::new();
-    let mut written: BTreeMap<String, u64> = BTreeMap::new();
-    let mut top = last;
-    {
-        let mut stmt = tx
-            .prepare_cached(
-                "SELECT id, from_addr, to_json, cc_json, thread_id FROM messages \
-                 WHERE id > ?1 ORDER BY id",
-            )
-            .context("read new messages")?;
-        let mut rows = stmt.query([last]).context("read new messages")?;
-        while let Some(r) = rows.next().context("read new messages")? {
-            report.new_messages += 1;
-            top = top.max(r.get(0).context("read new messages")?);
-            let from: String = r.get(1).context("read new messages")?;
-            if from.is_empty() {
-                continue;
-            }
-            if !me.contains(&from) {
-                touched.insert(from);
-                continue;
-            }
-            my_threads.insert(r.get(4).context("read new messages")?);
-            for col in [2, 3] {
-                let json: String = r.get(col).context("read new messages")?;
-                let to: Vec<Address> = serde_json::from_str(&json).unwrap_or_default();
-                for a in to {
-                    let addr = a.addr.to_lowercase();
-                    if !addr.is_empty() && !me.contains(&addr) {
-                        *written.entry(addr).or_default() += 1;
-                    }
-                }
-            }
-        }
-    }
-    {
-        let mut stmt = tx
-            .prepare_cached(
-                "SELECT DISTINCT from_addr FROM messages INDEXED BY messages_thread \
-                 WHERE thread_id = ?1",
-            )
-            .context("read thread senders")?;
-        for t in &my_threads {
-            let rows = stmt
-                .query_map([t], |r| r.get::<_, String>(0))
-                .context("read thread senders")?;
-            for a in rows {
-                let a = a.context("read thread senders")?;
-                if !a.is_empty() && !me.contains(&a) {
-                    touched.insert(a);
-                }
-            }
-        }
-    }
+    let evidence::Gathered {
+        new_messages,
+        top,
+        mut touched,
+        written,
+        seen: mut scanned,
+    } = evidence::gather_new(tx, last, me)?;
+    let mut report = ClassifyReport {
+        new_messages,
+        ..ClassifyReport::default()
+    };
     for (addr, n) in &written {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO senders(addr, kind, written_to) VALUES (?1, 'person', ?2) \
              ON CONFLICT(addr) DO UPDATE SET written_to = written_to + excluded.written_to",
-            params![addr, *n as i64],
         )
+        .and_then(|mut s| s.execute(params![addr, *n as i64]))
         .context("count my messages to a sender")?;
         touched.insert(addr.clone());
     }
     let mine = threads_with_my_mail(tx, me)?;
     for addr in &touched {
         report.senders += 1;
-        if let Some(rows) = decide_and_store(tx, addr, &mine)? {
+        let seen = scanned.as_mut().and_then(|s| s.remove(addr));
+        if let Some(rows) = decide_and_store(tx, addr, seen, &mine)? {
             report.changed += 1;
             report.rows_updated += rows;
         }
@@ -327,30 +286,49 @@ fn classify_new(tx: &Transaction<'_>, me: &[String]) -> Result<ClassifyReport> {
 
 /// Gathers the evidence of `addr`, decides, stores the decision, and rewrites the
 /// sender's rows when its effective class changed. Returns the rows rewritten then.
-fn decide_and_store(tx: &Transaction<'_>, addr: &str, mine: &MyThreads) -> Result<Option<u64>> {
-    let evidence = gather(tx, addr, mine)?;
-    let class = classify_sender(&evidence);
-    let before: Option<(String, Option<String>)> = tx
-        .query_row(
-            "SELECT kind, override FROM senders WHERE addr = ?1",
-            [addr],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
+/// `seen` is what a pass over the table read of the sender, when there was one.
+fn decide_and_store(
+    tx: &Transaction<'_>,
+    addr: &str,
+    seen: Option<SeenEvidence>,
+    mine: &MyThreads,
+) -> Result<Option<u64>> {
+    // Statements here run once per sender, thousands of times a run: all are cached, as
+    // parsing them again each time was a large part of the cost.
+    let before: Option<(String, Option<String>, u64)> = tx
+        .prepare_cached("SELECT kind, override, written_to FROM senders WHERE addr = ?1")
+        .and_then(|mut s| {
+            s.query_row([addr], |r| Ok((r.get(0)?, r.get(1)?, count_at(r, 2)?)))
+                .optional()
+        })
         .context("read a sender")?;
+    let written_to = before.as_ref().map_or(0, |b| b.2);
+    let seen = match seen {
+        Some(s) => s,
+        None => evidence::by_query(tx, addr)?,
+    };
+    let evidence = evidence::evidence(addr, &seen, written_to, mine);
+    let class = classify_sender(&evidence);
     let why = serde_json::to_string(&class.why).unwrap_or_else(|_| "[]".to_owned());
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO senders(addr, kind, why_json, messages) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT(addr) DO UPDATE SET kind = excluded.kind, why_json = excluded.why_json, \
          messages = excluded.messages",
-        params![addr, class.kind.as_str(), why, evidence.messages as i64],
     )
+    .and_then(|mut s| {
+        s.execute(params![
+            addr,
+            class.kind.as_str(),
+            why,
+            evidence.messages as i64
+        ])
+    })
     .context("store a sender class")?;
     // New rows of a known sender already follow its class (see the insert); rows need
     // rewriting only when the effective class moved, or a new sender is a machine.
     let changed = match &before {
-        Some((_, Some(_))) => false,
-        Some((kind, None)) => kind != class.kind.as_str(),
+        Some((_, Some(_), _)) => false,
+        Some((kind, None, _)) => kind != class.kind.as_str(),
         None => class.kind == SenderKind::Machine,
     };
     if !changed {
@@ -377,9 +355,6 @@ fn rewrite_rows(tx: &Transaction<'_>, addr: &str) -> Result<u64> {
     Ok(n as u64)
 }
 
-/// Threads holding a message of mine.
-type MyThreads = HashSet<i64>;
-
 /// Every thread with a message from one of my addresses, read once per run: probing the
 /// threads of each sender one by one cost up to [`WINDOW`] lookups per sender.
 fn threads_with_my_mail(tx: &Transaction<'_>, me: &[String]) -> Result<MyThreads> {
@@ -397,62 +372,4 @@ fn threads_with_my_mail(tx: &Transaction<'_>, me: &[String]) -> Result<MyThreads
         .context("read my threads")?;
     rows.collect::<rusqlite::Result<MyThreads>>()
         .context("read my threads")
-}
-
-/// The evidence about `addr` in the cache (see [`Evidence`]).
-fn gather(tx: &Transaction<'_>, addr: &str, mine: &MyThreads) -> Result<Evidence> {
-    let messages: u64 = tx
-        .prepare_cached(
-            "SELECT count(*) FROM messages INDEXED BY messages_from WHERE from_addr = ?1",
-        )
-        .and_then(|mut s| s.query_row([addr], |r| count_at(r, 0)))
-        .context("count a sender's messages")?;
-    let written_to: u64 = tx
-        .query_row(
-            "SELECT written_to FROM senders WHERE addr = ?1",
-            [addr],
-            |r| count_at(r, 0),
-        )
-        .optional()
-        .context("read a sender")?
-        .unwrap_or(0);
-    let mut e = Evidence {
-        messages,
-        written_to,
-        no_reply_address: is_no_reply_address(addr),
-        ..Evidence::default()
-    };
-    let mut dates = Vec::new();
-    let mut threads = BTreeSet::new();
-    let mut shapes: BTreeMap<String, u64> = BTreeMap::new();
-    {
-        let mut stmt = tx
-            .prepare_cached(
-                "SELECT subject, date, header_automated, flags, in_reply_to, thread_id \
-                 FROM messages INDEXED BY messages_from WHERE from_addr = ?1 \
-                 ORDER BY sort_key DESC LIMIT ?2",
-            )
-            .context("read a sender's messages")?;
-        let mut rows = stmt
-            .query(params![addr, WINDOW])
-            .context("read a sender's messages")?;
-        while let Some(r) = rows.next().context("read a sender's messages")? {
-            let subject: String = r.get(0).context("read a sender's messages")?;
-            let flags: i64 = r.get(3).context("read a sender's messages")?;
-            let in_reply_to: String = r.get(4).context("read a sender's messages")?;
-            e.window += 1;
-            dates.push(r.get::<_, i64>(1).context("read a sender's messages")?);
-            e.header_automated +=
-                u64::from(r.get::<_, bool>(2).context("read a sender's messages")?);
-            e.answered += u64::from(flags & 2 != 0);
-            e.replies += u64::from(!in_reply_to.trim().is_empty());
-            threads.insert(r.get::<_, i64>(5).context("read a sender's messages")?);
-            *shapes.entry(subject_shape(&subject)).or_default() += 1;
-        }
-    }
-    e.top_shape = shapes.values().copied().max().unwrap_or(0);
-    dates.sort_unstable();
-    e.interval_cv = interval_cv(&dates);
-    e.threads_with_me = threads.iter().filter(|t| mine.contains(t)).count() as u64;
-    Ok(e)
 }

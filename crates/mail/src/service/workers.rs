@@ -187,9 +187,9 @@ impl Queue {
                 sync_folder(
                     conn,
                     &mut self.store,
-                    INBOX,
-                    self.inbox_role,
+                    (INBOX, self.inbox_role),
                     &self.shared.opts,
+                    None,
                     &mut progress,
                     &self.shared.cancel,
                 )

@@ -119,9 +119,9 @@ async fn diff_uids(
 pub(crate) async fn sync_folder(
     conn: &mut Connection,
     store: &mut Store,
-    name: &str,
-    role: Option<MailboxRole>,
+    (name, role): (&str, Option<MailboxRole>),
     opts: &SyncOptions,
+    classify_first: Option<&[&str]>,
     progress: &mut (dyn FnMut(SyncEvent) + Send),
     cancel: &CancellationToken,
 ) -> Result<FolderReport> {
@@ -202,8 +202,8 @@ pub(crate) async fn sync_folder(
             store,
             mailbox,
             state,
-            opts.commit_rows.max(1),
-            opts.index_rows.max(1),
+            (opts.commit_rows.max(1), opts.index_rows.max(1)),
+            classify_first.map(|me| me.iter().map(|a| (*a).to_owned()).collect()),
         )?;
         let mut done = 0;
         let mut stored = |report: &mut FolderReport, batches: Vec<Stored>| {

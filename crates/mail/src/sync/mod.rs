@@ -230,22 +230,24 @@ async fn sync_once(
         }
     }
     let of = folders.len();
-    // Senders are decided after INBOX (what the user sees first) and then once after the
-    // other folders: deciding after each folder decided the same senders again and again.
-    // The last call also picks up mail a failed earlier pass stored but did not decide
-    // (it looks only past its own progress mark, so it costs nothing when all is decided).
+    // Senders are decided twice: once by the writer after the first stored batch of
+    // INBOX (on a new account its newest mail, so its frequent senders' older rows are
+    // stored with their class), and once after the last folder. Deciding after every
+    // folder decided the same senders again and again, and after INBOX alone rewrote
+    // the class of tens of thousands of its rows. The last call also picks up mail a
+    // failed earlier pass stored but did not decide (it looks only past its own
+    // progress mark, so it costs nothing when all is decided).
+    let me = account.my_addresses();
     for (index, (name, role)) in folders.iter().enumerate() {
         progress(SyncEvent::FolderStarted {
             folder: name.clone(),
             index,
             of,
         });
-        let r = sync_folder(conn, store, name, *role, opts, progress, cancel).await?;
-        if index == 0 {
-            classify_after(store, account, opts, &r)?;
-        }
+        let first = (index == 0 && opts.classify_senders).then_some(me.as_slice());
+        let r = sync_folder(conn, store, (name, *role), opts, first, progress, cancel).await?;
         if index + 1 == of && opts.classify_senders {
-            let r = store.classify_senders(&account.my_addresses())?;
+            let r = store.classify_senders(&me)?;
             tracing::debug!(?r, "senders classified");
         }
         progress(SyncEvent::FolderDone { report: r.clone() });

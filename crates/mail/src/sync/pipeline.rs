@@ -13,6 +13,9 @@
 //!   bulk build), so the build at the end of the folder has less left to do whenever the
 //!   server or the network is the slower side. The rows are built in the same 25,000-row
 //!   chunks as at the end, not batch by batch.
+//! - Given addresses to classify with, the writer decides the senders of what it stored
+//!   once, right after its first commit (see `Writer::start`), while the connection
+//!   fetches the next batch.
 //! - The writer holds the cache's connection only while the pipeline runs. It is given
 //!   back when the pipeline finishes, fails or is cancelled, and also when the pipeline
 //!   is dropped mid-way: the drop waits for the batch in hand (a fraction of a second).
@@ -67,13 +70,16 @@ impl<'a> Writer<'a> {
     /// Starts the writer thread on `home`'s connection; `state` is the mailbox's sync
     /// state, whose UIDNEXT the writer advances batch by batch; a transaction holds up to
     /// `group_rows` rows; once `index_rows` stored rows are not yet indexed, the writer
-    /// indexes while no batch waits.
+    /// indexes while no batch waits. With `classify_first` (my addresses), the senders of
+    /// the first stored rows are decided right after the first commit: on a new account
+    /// those are the newest messages, and the frequent senders among them are then known
+    /// when the rest of their mail is stored, so those rows need no rewriting later.
     pub(crate) fn start(
         home: &'a mut Store,
         mailbox: MailboxId,
         state: MailboxState,
-        group_rows: usize,
-        index_rows: usize,
+        (group_rows, index_rows): (usize, usize),
+        classify_first: Option<Vec<String>>,
     ) -> Result<Writer<'a>> {
         let (give, given) = std_mpsc::channel::<Store>();
         let (jobs_tx, mut jobs_rx) = mpsc::channel::<Batch>(1);
@@ -88,7 +94,15 @@ impl<'a> Writer<'a> {
                     return;
                 };
                 let limits = (group_rows, index_rows);
-                let r = write_batches(&mut store, mailbox, state, limits, &mut jobs_rx, &stored_tx);
+                let r = write_batches(
+                    &mut store,
+                    mailbox,
+                    state,
+                    limits,
+                    classify_first,
+                    &mut jobs_rx,
+                    &stored_tx,
+                );
                 let _ = back_tx.send((store, r));
             });
         let mut writer = Writer {
@@ -232,6 +246,7 @@ fn write_batches(
     mailbox: MailboxId,
     mut state: MailboxState,
     (group_rows, index_rows): (usize, usize),
+    mut classify_first: Option<Vec<String>>,
     jobs: &mut mpsc::Receiver<Batch>,
     stored: &mpsc::UnboundedSender<Stored>,
 ) -> Result<()> {
@@ -286,9 +301,15 @@ fn write_batches(
             }
         }
         group.commit()?;
+        let inserted = reports.iter().any(|r| r.inserted > 0);
         for done in reports {
             // The receiving side may have gone (a dropped pipeline); storing goes on.
             let _ = stored.send(done);
+        }
+        if let Some(me) = classify_first.take_if(|_| inserted) {
+            let me: Vec<&str> = me.iter().map(String::as_str).collect();
+            let r = store.classify_senders(&me)?;
+            tracing::debug!(?r, "senders of the first rows classified");
         }
         if closed {
             break;
@@ -343,9 +364,14 @@ mod tests {
     async fn batches_are_stored_in_order_and_uidnext_follows() {
         let mut store = Store::open_in_memory().expect("store");
         let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
-        let mut writer =
-            Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 25_000)
-                .expect("writer");
+        let mut writer = Writer::start(
+            &mut store,
+            mailbox,
+            MailboxState::default(),
+            (25_000, 25_000),
+            None,
+        )
+        .expect("writer");
         assert!(writer.send(batch(1..=50)).await.expect("send"));
         assert!(writer.send(batch(51..=80)).await.expect("send"));
         let (outcome, reports) = writer.finish();
@@ -363,9 +389,14 @@ mod tests {
     async fn a_batch_is_committed_without_waiting_for_the_next() {
         let (dir, mut store, mailbox) = on_disk();
         let path = dir.path().join("cache.sqlite");
-        let mut writer =
-            Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 25_000)
-                .expect("writer");
+        let mut writer = Writer::start(
+            &mut store,
+            mailbox,
+            MailboxState::default(),
+            (25_000, 25_000),
+            None,
+        )
+        .expect("writer");
         assert!(writer.send(batch(1..=50)).await.expect("send"));
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         let mut reports = Vec::new();
@@ -389,8 +420,14 @@ mod tests {
     async fn an_idle_writer_indexes_what_it_stored() {
         let (dir, mut store, mailbox) = on_disk();
         let path = dir.path().join("cache.sqlite");
-        let mut writer = Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 20)
-            .expect("writer");
+        let mut writer = Writer::start(
+            &mut store,
+            mailbox,
+            MailboxState::default(),
+            (25_000, 20),
+            None,
+        )
+        .expect("writer");
         assert!(writer.send(batch(1..=50)).await.expect("send"));
         let other = Store::open(&path, None).expect("second connection");
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -418,16 +455,22 @@ mod tests {
         let mut store = Store::open_in_memory().expect("store");
         let mailbox = store.ensure_mailbox("INBOX", None).expect("mailbox");
         {
-            let mut writer =
-                Writer::start(&mut store, mailbox, MailboxState::default(), 25_000, 25_000)
-                    .expect("writer");
+            let mut writer = Writer::start(
+                &mut store,
+                mailbox,
+                MailboxState::default(),
+                (25_000, 25_000),
+                None,
+            )
+            .expect("writer");
             assert!(writer.send(batch(1..=40)).await.expect("send"));
         }
         assert_eq!(count(&store), 40);
         let state = store.mailbox_state(mailbox).expect("state");
         assert_eq!(state.uidnext.map(Uid::get), Some(41));
         // The next run resumes on the same cache, skipping what is stored.
-        let mut writer = Writer::start(&mut store, mailbox, state, 25_000, 25_000).expect("writer");
+        let mut writer =
+            Writer::start(&mut store, mailbox, state, (25_000, 25_000), None).expect("writer");
         assert!(writer.send(batch(30..=60)).await.expect("send"));
         let (outcome, reports) = writer.finish();
         outcome.expect("writer outcome");

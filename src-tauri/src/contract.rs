@@ -5,7 +5,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::{call, commands, mail, outside};
+use crate::{call, commands, insights, mail, outside};
 
 /// Where the generated bindings are committed, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
@@ -43,6 +43,11 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             mail::save_search,
             mail::delete_search,
             mail::set_remote_content,
+            insights::waiting,
+            insights::waiting_counts,
+            insights::set_handled,
+            insights::senders_report,
+            insights::mark_sender,
             outside::save_attachment,
             outside::open_link,
             call::subscribe_call,

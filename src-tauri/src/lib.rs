@@ -6,6 +6,7 @@ mod call;
 mod commands;
 mod contract;
 mod error;
+mod insights;
 mod mail;
 mod manners;
 mod outside;

@@ -13,14 +13,16 @@ const appBin = process.env.MAILCALL_APP_BIN ?? path.join(process.env.CARGO_TARGE
 export const labBin = process.env.MAILCALL_LAB_BIN ?? path.join(path.dirname(appBin), "mailcall-lab");
 
 /**
- * Starts the lab with `messages` fixture messages; resolves with its ready line
+ * Starts the lab with `messages` fixture messages (dated up to `until`, Unix seconds,
+ * when given); resolves with its ready line
  * (ports, user, password, certPem, busAddress, manifestPath, summary, extraFolder) and
  * `command(line)`, which resolves with the lab's answer.
  */
-export async function startLab({ messages, dir }) {
+export async function startLab({ messages, dir, until }) {
   if (!existsSync(labBin)) throw new Error(`no lab binary at ${labBin}: run \`make build\` first`);
   const log = openSync(path.join(dir, "mailcall-lab.log"), "w");
-  const child = spawn(labBin, ["--messages", String(messages)], { stdio: ["pipe", "pipe", log] });
+  const args = ["--messages", String(messages), ...(until ? ["--until", String(until)] : [])];
+  const child = spawn(labBin, args, { stdio: ["pipe", "pipe", log] });
   const lines = readline.createInterface({ input: child.stdout });
   const waiting = [];
   let exited = null;

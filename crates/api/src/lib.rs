@@ -8,7 +8,8 @@
 //!
 //! Modules: [`api`] accounts and lifecycle, `mail` reading and preferences,
 //! `conversations` a folder listed by thread, `actions` changes through the offline
-//! journal, `files` attachments and links that leave the app, `call` the call in progress
+//! journal, `files` attachments and links that leave the app, `insights` waiting for my reply
+//! and the senders view, `call` the call in progress
 //! and its updates (`call_types` what crosses to the page about it), `live` one running account, `pool` cache
 //! connections, `settings` the app's own small state file, [`types`] and [`error`] what
 //! crosses to the page.
@@ -21,6 +22,8 @@ mod call_types;
 mod conversations;
 pub mod error;
 mod files;
+mod insights;
+mod insights_types;
 mod live;
 mod mail;
 mod orders;
@@ -34,6 +37,8 @@ pub use call::CallOptions;
 pub use call_types::*;
 pub use error::{ApiError, ApiResult, CertificateFacts};
 pub use files::link_to_open;
+pub use insights::{MAX_SENDERS, MAX_WAITING};
+pub use insights_types::*;
 pub use live::LiveOptions;
 pub use mail::MAX_PAGE;
 pub use types::*;

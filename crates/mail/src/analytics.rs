@@ -42,6 +42,15 @@ impl AutomationShare {
     }
 }
 
+/// Messages by automation in one calendar month (UTC).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthShare {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub automated: u64,
+    pub human: u64,
+}
+
 /// Which sender key to group by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -104,6 +113,32 @@ impl Store {
                 },
             )
             .context("count automated mail")
+    }
+
+    /// Automated and human message counts per calendar month (UTC) of the period, oldest
+    /// first; months without mail are left out.
+    pub fn automation_by_month(&self, period: Period) -> Result<Vec<MonthShare>> {
+        let (start, end) = period.bounds();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT strftime('%Y-%m', date, 'unixepoch') AS month, \
+                 coalesce(sum(automated), 0), coalesce(sum(1 - automated), 0) \
+                 FROM messages INDEXED BY messages_date WHERE date >= ?1 AND date < ?2 \
+                 GROUP BY month ORDER BY month",
+            )
+            .context("count automated mail by month")?;
+        let rows = stmt
+            .query_map([start, end], |r| {
+                Ok(MonthShare {
+                    month: r.get(0)?,
+                    automated: count_at(r, 1)?,
+                    human: count_at(r, 2)?,
+                })
+            })
+            .context("count automated mail by month")?;
+        rows.collect::<Result<_, _>>()
+            .context("count automated mail by month")
     }
 
     /// Senders other than `me` with at least `min_messages` messages in the period, none

@@ -49,7 +49,7 @@ pub mod types;
 pub mod unanswered;
 
 pub use account::{Account, Config, FolderRoles, Security};
-pub use analytics::{AutomationShare, SenderCount, SenderKey};
+pub use analytics::{AutomationShare, MonthShare, SenderCount, SenderKey};
 pub use certificate::{
     CertReason, CertificateCheck, CertificateDetails, CertificateProblem, Fingerprint,
 };

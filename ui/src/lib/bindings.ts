@@ -42,6 +42,11 @@ export const commands = {
 	saveSearch: (search: SavedSearch) => typedError<SavedSearch[], ApiError_Serialize>(__TAURI_INVOKE("save_search", { search })),
 	deleteSearch: (name: string) => typedError<SavedSearch[], ApiError_Serialize>(__TAURI_INVOKE("delete_search", { name })),
 	setRemoteContent: (sender: string, always: boolean) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("set_remote_content", { sender, always })),
+	waiting: (account: string, period: PeriodArg_Deserialize, limit: number) => typedError<WaitingPage_Serialize, ApiError_Serialize>(__TAURI_INVOKE("waiting", { account, period, limit })),
+	waitingCounts: (account: string, days: number[]) => typedError<WaitingCount[], ApiError_Serialize>(__TAURI_INVOKE("waiting_counts", { account, days })),
+	setHandled: (account: string, id: string, handled: boolean) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("set_handled", { account, id, handled })),
+	sendersReport: (account: string, period: PeriodArg_Deserialize, limit: number) => typedError<SendersReport_Serialize, ApiError_Serialize>(__TAURI_INVOKE("senders_report", { account, period, limit })),
+	markSender: (account: string, address: string, mark: SenderMark) => typedError<SenderStat_Serialize, ApiError_Serialize>(__TAURI_INVOKE("mark_sender", { account, address, mark })),
 	/**
 	 *  Asks where to save attachment `index` of message `id` and saves it there. `None` when
 	 *  the user closed the dialog; otherwise the path written.
@@ -711,8 +716,31 @@ export type MessageView_Serialize = {
 	bodyError: ApiError_Serialize | null,
 };
 
+/**  Automated and human messages of one calendar month (UTC). */
+export type MonthStat = {
+	/**  `YYYY-MM`. */
+	month: string,
+	automated: number,
+	human: number,
+};
+
 /**  How important a [`CoreNotice`] is. */
 export type NoticeLevel = "info" | "warning";
+
+/**  A half-open period `[start, end)` in Unix seconds; a missing side is open. */
+export type PeriodArg = PeriodArg_Serialize | PeriodArg_Deserialize;
+
+/**  A half-open period `[start, end)` in Unix seconds; a missing side is open. */
+export type PeriodArg_Deserialize = {
+	start?: number | null,
+	end?: number | null,
+};
+
+/**  A half-open period `[start, end)` in Unix seconds; a missing side is open. */
+export type PeriodArg_Serialize = {
+	start: number | null,
+	end: number | null,
+};
 
 /**  Why a call rejoins. */
 export type ReconnectCause = "connectionLost" | "sessionLost" | "sessionReplaced";
@@ -810,6 +838,79 @@ export type Selection =
  *  as `listThreads` gives them).
  */
 { by: "conversations"; folder: string; ids: string[] };
+
+/**  Machine or person. */
+export type SenderKindName = "person" | "machine";
+
+/**  What a person says about a sender. */
+export type SenderMark = "person" | "machine" | 
+/**  The evidence decides again. */
+"auto";
+
+/**
+ *  A sender address (or a domain) with its messages in the period and, for an address,
+ *  its class and why.
+ */
+export type SenderStat = SenderStat_Serialize | SenderStat_Deserialize;
+
+/**
+ *  A sender address (or a domain) with its messages in the period and, for an address,
+ *  its class and why.
+ */
+export type SenderStat_Deserialize = {
+	key: string,
+	count: number,
+	/**  `None` for a domain, or an address never decided. */
+	kind?: SenderKindName | null,
+	/**  Set by a person rather than decided. */
+	overridden: boolean,
+	/**  The reasons, in words. */
+	why: string[],
+};
+
+/**
+ *  A sender address (or a domain) with its messages in the period and, for an address,
+ *  its class and why.
+ */
+export type SenderStat_Serialize = {
+	key: string,
+	count: number,
+	/**  `None` for a domain, or an address never decided. */
+	kind: SenderKindName | null,
+	/**  Set by a person rather than decided. */
+	overridden: boolean,
+	/**  The reasons, in words. */
+	why: string[],
+};
+
+/**  Who sends me what in a period; every figure is counted in the core. */
+export type SendersReport = SendersReport_Serialize | SendersReport_Deserialize;
+
+/**  Who sends me what in a period; every figure is counted in the core. */
+export type SendersReport_Deserialize = {
+	topAddresses: SenderStat_Deserialize[],
+	topDomains: SenderStat_Deserialize[],
+	automated: number,
+	human: number,
+	months: MonthStat[],
+	/**  Senders none of whose messages in the period I opened, most messages first. */
+	neverOpened: SenderStat_Deserialize[],
+	/**  All such senders (`never_opened` may hold fewer). */
+	neverOpenedTotal: number,
+};
+
+/**  Who sends me what in a period; every figure is counted in the core. */
+export type SendersReport_Serialize = {
+	topAddresses: SenderStat_Serialize[],
+	topDomains: SenderStat_Serialize[],
+	automated: number,
+	human: number,
+	months: MonthStat[],
+	/**  Senders none of whose messages in the period I opened, most messages first. */
+	neverOpened: SenderStat_Serialize[],
+	/**  All such senders (`never_opened` may hold fewer). */
+	neverOpenedTotal: number,
+};
 
 /**  The app's own settings. */
 export type Settings = {
@@ -937,6 +1038,46 @@ export type TokenSource =
  *  not needed: the token is sent only while joining.
  */
 { kind: "url"; url: string };
+
+/**  How many conversations wait for my reply from the last `days` days. */
+export type WaitingCount = {
+	days: number,
+	count: number,
+};
+
+/**  Conversations waiting for my reply in a period, newest first. */
+export type WaitingPage = WaitingPage_Serialize | WaitingPage_Deserialize;
+
+/**  Conversations waiting for my reply in a period, newest first. */
+export type WaitingPage_Deserialize = {
+	rows: WaitingRow_Deserialize[],
+	/**  Every waiting conversation of the period (`rows` may hold fewer). */
+	total: number,
+};
+
+/**  Conversations waiting for my reply in a period, newest first. */
+export type WaitingPage_Serialize = {
+	rows: WaitingRow_Serialize[],
+	/**  Every waiting conversation of the period (`rows` may hold fewer). */
+	total: number,
+};
+
+/**  One conversation waiting for my reply: its last message. */
+export type WaitingRow = WaitingRow_Serialize | WaitingRow_Deserialize;
+
+/**  One conversation waiting for my reply: its last message. */
+export type WaitingRow_Deserialize = {
+	message: MessageRow_Deserialize,
+	/**  The first line of the message's text, when its body is cached. */
+	firstLine?: string | null,
+};
+
+/**  One conversation waiting for my reply: its last message. */
+export type WaitingRow_Serialize = {
+	message: MessageRow_Serialize,
+	/**  The first line of the message's text, when its body is cached. */
+	firstLine: string | null,
+};
 
 /**  One webview setting and whether it is on. */
 export type WebviewSetting = WebviewSetting_Serialize | WebviewSetting_Deserialize;

@@ -2,6 +2,8 @@
 
 export const pages = [
   { id: "mail", title: "Mail" },
+  { id: "waiting", title: "Waiting" },
+  { id: "senders", title: "Senders" },
   { id: "calls", title: "Calls" },
   { id: "settings", title: "Settings" },
   { id: "diagnostics", title: "Diagnostics" },

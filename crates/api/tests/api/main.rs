@@ -9,5 +9,6 @@ mod accounts;
 mod actions;
 mod call;
 mod conversations;
+mod insights;
 mod lab;
 mod reading;

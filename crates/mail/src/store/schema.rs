@@ -226,6 +226,15 @@ UPDATE sort_chunks SET source = mailcall_decode_mailbox_name(source),
 UPDATE journal SET mailbox = mailcall_decode_mailbox_name(mailbox),
                    target = mailcall_decode_mailbox_name(target);
 "#,
+    // Conversations a person marked as handled in "waiting for my reply", by the
+    // Message-ID of the last message they saw: a newer message in the thread brings it
+    // back. Local only; the server knows nothing of it.
+    r#"
+CREATE TABLE handled_messages (
+    message_id TEXT PRIMARY KEY,
+    at         INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this build writes.

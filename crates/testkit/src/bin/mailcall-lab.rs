@@ -14,7 +14,8 @@
 //! - `append PATH`: delivers the message in file `PATH` to INBOX, unread, as new mail.
 //! - `quit` (or end of input): stops everything and removes the lab's files.
 //!
-//! usage: `mailcall-lab [--messages N] [--seed S] [--user NAME] [--password PW] [--no-keyring]`
+//! usage: `mailcall-lab [--messages N] [--seed S] [--until UNIX] [--user NAME] [--password PW] [--no-keyring]`
+//! (`--until`: the end of the fixture's dates, e.g. now, for views of "the last two weeks")
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ struct Options {
     user: String,
     password: String,
     keyring: bool,
+    until: Option<i64>,
 }
 
 fn parse_args() -> Result<Options> {
@@ -48,6 +50,7 @@ fn parse_args() -> Result<Options> {
         user: "alice".to_owned(),
         password: "correct horse".to_owned(),
         keyring: true,
+        until: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -58,9 +61,10 @@ fn parse_args() -> Result<Options> {
             "--user" => options.user = value()?,
             "--password" => options.password = value()?,
             "--no-keyring" => options.keyring = false,
+            "--until" => options.until = Some(value()?.parse().context("--until")?),
             "-h" | "--help" => {
                 println!(
-                    "usage: mailcall-lab [--messages N] [--seed S] [--user NAME] \
+                    "usage: mailcall-lab [--messages N] [--seed S] [--until UNIX] [--user NAME] \
                      [--password PW] [--no-keyring]\nthen stdin: stop | start | folder NAME | quit"
                 );
                 std::process::exit(0);
@@ -82,7 +86,11 @@ fn main() -> Result<()> {
         .context("the Maildir has a parent")?
         .join("manifest.json");
     // Tests work out expectations from the manifest's lists: they must be complete.
-    let manifest = Fixture::new(options.seed)
+    let mut fixture = Fixture::new(options.seed);
+    if let Some(until) = options.until {
+        fixture = fixture.until(until);
+    }
+    let manifest = fixture
         .messages(options.messages)
         .list_limit(usize::MAX)
         .write_maildir_with_manifest(&maildir, &manifest_path)?;

@@ -17,12 +17,19 @@ import type {
   MessagePage,
   MessageRow,
   MessageView,
+  PeriodArg,
   ReplyPreview,
   SavedSearch,
   Selection,
+  SenderMark,
+  SenderStat,
+  SendersReport,
   Settings,
   ThreadPage,
   ThreadRow,
+  WaitingCount,
+  WaitingPage,
+  WaitingRow,
 } from "../bindings";
 import { inApp } from "../core";
 
@@ -39,12 +46,19 @@ export type {
   MessagePage,
   MessageRow,
   MessageView,
+  PeriodArg,
   ReplyPreview,
   SavedSearch,
   Selection,
+  SenderMark,
+  SenderStat,
+  SendersReport,
   Settings,
   ThreadPage,
   ThreadRow,
+  WaitingCount,
+  WaitingPage,
+  WaitingRow,
 };
 
 /** A command failed; `error.kind` says how. */
@@ -117,6 +131,15 @@ export const core = {
   saveAttachment: (account: string, id: string, index: number) =>
     unwrap(commands.saveAttachment(account, id, index)),
   openLink: (url: string) => unwrap(commands.openLink(url)),
+  waiting: (account: string, period: PeriodArg, limit: number) =>
+    unwrap(commands.waiting(account, period, limit)),
+  waitingCounts: (account: string, days: number[]) => unwrap(commands.waitingCounts(account, days)),
+  setHandled: (account: string, id: string, handled: boolean) =>
+    unwrap(commands.setHandled(account, id, handled)),
+  sendersReport: (account: string, period: PeriodArg, limit: number) =>
+    unwrap(commands.sendersReport(account, period, limit)),
+  markSender: (account: string, address: string, mark: SenderMark) =>
+    unwrap(commands.markSender(account, address, mark)),
 };
 
 /** Streams the core's events to `onEvent` until the page goes away. */

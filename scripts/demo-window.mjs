@@ -86,13 +86,23 @@ async function screens(win) {
   await win.waitFor('[data-testid="text-body"], [data-testid="html-body"], [data-testid="body-missing"]', 60000);
   seen.search = { file: await shot("search"), query: needle.token, hits: await hits(), subject: needle.subject };
 
-  if (await present('[data-testid="nav-senders"]')) {
-    await win.click('[data-testid="nav-senders"]');
-    await win.waitFor('[data-testid="page-senders"]');
-    seen.senders = { file: await shot("senders") };
-  } else {
-    say("the window has no senders view yet: senders.png comes with it");
-  }
+  // Who sends what over the whole mailbox, once the core counted it and the charts drew.
+  await win.click('[data-testid="nav-senders"]');
+  await win.click('[data-testid="senders-preset-all"]');
+  await win.until(
+    "the senders view counted the mailbox",
+    `const s = document.querySelector('[data-testid="senders-summary"]');
+     return s && Number(s.dataset.automated) + Number(s.dataset.human) > 0 &&
+       document.querySelector('[data-testid="chart-months"]')?.dataset.drawn;`,
+    60000,
+  );
+  seen.senders = {
+    file: await shot("senders"),
+    ...(await win.exec(`const s = document.querySelector('[data-testid="senders-summary"]');
+      return { automated: Number(s.dataset.automated), human: Number(s.dataset.human),
+        top: [...document.querySelectorAll('[data-testid="top-senders"] [data-testid="sender-row"]')].slice(0, 5)
+          .map((r) => [r.dataset.key, Number(r.dataset.count)]) };`)),
+  };
   // The all-hands: the server the demo set up is on the join form already.
   await win.click('[data-testid="nav-calls"]');
   await win.waitFor('[data-testid="call-join-form"]', 30000);

@@ -467,6 +467,46 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+/// How the classification of a synced cache compares with the fixture's truth: the
+/// automated share, and precision and recall of "waiting for my reply".
+fn print_accuracy(cache: &Path, manifest: &mailcall_testkit::fixture::Manifest) -> Result<()> {
+    let store = Store::open(cache, None)?;
+    let truth = manifest
+        .senders_truth
+        .as_ref()
+        .context("the fixture keeps the truth")?;
+    let total = (truth.machine + truth.person) as f64;
+    let true_share = truth.machine as f64 / total;
+    let header_share = manifest.automated as f64 / total;
+    let share = store
+        .automation_share(mailcall_mail::Period::default())?
+        .automated_ratio();
+    let want: std::collections::BTreeSet<&str> = manifest
+        .unanswered
+        .items
+        .iter()
+        .map(|u| u.last.as_str())
+        .collect();
+    let got: Vec<String> = store
+        .waiting_for_reply(&[manifest.me.as_str()], mailcall_mail::Period::default(), u32::MAX)?
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect();
+    let hits = got.iter().filter(|m| want.contains(m.as_str())).count() as f64;
+    println!(
+        "  automated share {:.2} % (truth {:.2} %, headers alone {:.2} %); waiting for my reply: \
+         precision {:.3}, recall {:.3} ({} found, {} true)",
+        share * 100.0,
+        true_share * 100.0,
+        header_share * 100.0,
+        hits / got.len().max(1) as f64,
+        hits / want.len().max(1) as f64,
+        got.len(),
+        want.len()
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     if let Ok(kind) = std::env::var(CHILD) {
         return child(&kind);
@@ -482,8 +522,11 @@ fn main() -> Result<()> {
     let start = Instant::now();
     // The sender classification alone, on a mailbox with header-less machines.
     let classify_only = std::env::var_os("MAILCALL_BENCH_CLASSIFY_ONLY").is_some();
+    // The accuracy figures of the classification need every unanswered conversation.
+    let lists = if classify_only { usize::MAX } else { 1_000 };
     let manifest = Fixture::new(SEED)
         .messages(n)
+        .list_limit(lists)
         .unmarked_senders(classify_only)
         .write_maildir_with_manifest(&lab.maildir(USER), &work.path().join("manifest.json"))?;
     let written = start.elapsed();
@@ -525,6 +568,7 @@ fn main() -> Result<()> {
         let cache = bench.new_cache();
         bench.run("sync-unclassified", &cache, "warm-up, not counted")?;
         let (mut on, mut off) = (Vec::new(), Vec::new());
+        let mut classified = None;
         for kind in [
             "sync",
             "sync-unclassified",
@@ -537,6 +581,7 @@ fn main() -> Result<()> {
             let run = bench.run(kind, &cache, &format!("{kind}, warm"))?;
             if kind == "sync" {
                 on.push(run.secs);
+                classified = Some(cache);
             } else {
                 off.push(run.secs);
             }
@@ -546,6 +591,9 @@ fn main() -> Result<()> {
             "  median: classified {on:.2} s / unclassified {off:.2} s = {:.3}",
             on / off
         );
+        if let Some(cache) = classified {
+            print_accuracy(&cache, &manifest)?;
+        }
         return Ok(());
     }
 

@@ -488,7 +488,11 @@ fn print_accuracy(cache: &Path, manifest: &mailcall_testkit::fixture::Manifest) 
         .map(|u| u.last.as_str())
         .collect();
     let got: Vec<String> = store
-        .waiting_for_reply(&[manifest.me.as_str()], mailcall_mail::Period::default(), u32::MAX)?
+        .waiting_for_reply(
+            &[manifest.me.as_str()],
+            mailcall_mail::Period::default(),
+            u32::MAX,
+        )?
         .into_iter()
         .map(|m| m.message_id)
         .collect();

@@ -5,7 +5,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::{call, commands, insights, mail, outside};
+use crate::{call, commands, insights, mail, outside, sorting};
 
 /// Where the generated bindings are committed, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
@@ -48,6 +48,16 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             insights::set_handled,
             insights::senders_report,
             insights::mark_sender,
+            sorting::sort_rules,
+            sorting::save_sort_rule,
+            sorting::delete_sort_rule,
+            sorting::preview_sort,
+            sorting::preview_rows,
+            sorting::apply_sort,
+            sorting::approve_sort_plan,
+            sorting::discard_sort_plan,
+            sorting::cancel_sort,
+            sorting::sort_plans,
             outside::save_attachment,
             outside::open_link,
             call::subscribe_call,

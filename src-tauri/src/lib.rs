@@ -10,6 +10,7 @@ mod insights;
 mod mail;
 mod manners;
 mod outside;
+mod sorting;
 #[cfg(target_os = "linux")]
 mod webkit;
 

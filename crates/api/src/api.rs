@@ -45,7 +45,14 @@ impl ApiOptions {
         Ok(ApiOptions {
             config_path: Config::path(None)?,
             keyring: Keyring::default(),
-            live: LiveOptions::default(),
+            live: LiveOptions {
+                // Tests make applies of many small commands, to stop one in the middle.
+                sort_chunk: std::env::var("MAILCALL_SORT_CHUNK")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(LiveOptions::default().sort_chunk),
+                ..LiveOptions::default()
+            },
             calls: CallOptions::default(),
             cache_dir: None,
         })
@@ -352,7 +359,7 @@ fn account_from_form(form: &AccountForm, base: Option<&Account>) -> ApiResult<Ac
     Ok(account)
 }
 
-async fn read_config(path: &std::path::Path) -> ApiResult<Config> {
+pub(crate) async fn read_config(path: &std::path::Path) -> ApiResult<Config> {
     let path = path.to_owned();
     tokio::task::spawn_blocking(move || Config::load(&path))
         .await
@@ -360,7 +367,7 @@ async fn read_config(path: &std::path::Path) -> ApiResult<Config> {
         .map_err(ApiError::from)
 }
 
-async fn write_config(path: &std::path::Path, config: Config) -> ApiResult<()> {
+pub(crate) async fn write_config(path: &std::path::Path, config: Config) -> ApiResult<()> {
     let path = path.to_owned();
     tokio::task::spawn_blocking(move || config.save(&path))
         .await

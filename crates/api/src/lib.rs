@@ -11,7 +11,7 @@
 //! journal, `files` attachments and links that leave the app, `insights` waiting for my reply
 //! and the senders view, `call` the call in progress
 //! and its updates (`call_types` what crosses to the page about it), `live` one running account, `pool` cache
-//! connections, `settings` the app's own small state file, [`types`] and [`error`] what
+//! connections, `settings` the app's own small state file, `sorting` rules, dry runs and applies, [`types`] and [`error`] what
 //! crosses to the page.
 
 mod actions;
@@ -30,6 +30,8 @@ mod orders;
 mod pool;
 mod reading;
 mod settings;
+mod sorting;
+mod sorting_types;
 pub mod types;
 
 pub use api::{Api, ApiOptions};
@@ -41,4 +43,5 @@ pub use insights::{MAX_SENDERS, MAX_WAITING};
 pub use insights_types::*;
 pub use live::LiveOptions;
 pub use mail::MAX_PAGE;
+pub use sorting_types::*;
 pub use types::*;

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use mailcall_mail::sync::error_chain;
 use mailcall_mail::{
-    Account, CacheAccess, Keyring, MailService, ServiceEvent, SyncEvent, SyncOptions,
+    Account, ApplyOptions, CacheAccess, Keyring, MailService, ServiceEvent, SortPlan, SyncEvent,
+    SyncOptions,
 };
 use tokio::sync::{broadcast, Notify};
 use tokio::task::JoinHandle;
@@ -23,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{ApiError, ApiResult};
 use crate::orders::Orders;
 use crate::pool::Pool;
+use crate::sorting::Applying;
 use crate::types::{count, AccountStatus, AppEvent, SyncPhase};
 
 /// The last [`AccountStatus::revision`] given out.
@@ -36,6 +38,8 @@ pub struct LiveOptions {
     pub readers: usize,
     /// How often journalled changes are tried again while the server is away.
     pub retry_every: Duration,
+    /// Most messages per server command when a sort plan is applied.
+    pub sort_chunk: usize,
 }
 
 impl Default for LiveOptions {
@@ -44,6 +48,7 @@ impl Default for LiveOptions {
             sync: SyncOptions::default(),
             readers: 3,
             retry_every: Duration::from_secs(30),
+            sort_chunk: ApplyOptions::default().chunk_size,
         }
     }
 }
@@ -77,6 +82,10 @@ pub(crate) struct Live {
     events: broadcast::Sender<AppEvent>,
     /// The folder index and count of the full sync in progress.
     full_sync: Mutex<Option<(usize, usize)>>,
+    /// The last sort dry run, for paging through all of it.
+    pub preview: Mutex<Option<SortPlan>>,
+    /// The sort plan being applied.
+    applying: Mutex<Option<Applying>>,
 }
 
 impl Live {
@@ -105,6 +114,8 @@ impl Live {
             tasks: Mutex::new(Vec::new()),
             events,
             full_sync: Mutex::new(None),
+            preview: Mutex::new(None),
+            applying: Mutex::new(None),
             account,
         });
         let pending = live.pending().await.unwrap_or(0);
@@ -138,13 +149,38 @@ impl Live {
                 });
                 let pump = tokio::spawn(pump(live.clone(), rx));
                 let replayer = tokio::spawn(replay_loop(live.clone(), opts.retry_every));
+                let resumer = tokio::spawn(crate::sorting::resume(live.clone(), opts.sort_chunk));
                 if let Ok(mut tasks) = live.tasks.lock() {
-                    tasks.extend([pump, replayer]);
+                    tasks.extend([pump, replayer, resumer]);
                 }
             }
             Err(e) => live.set_status(|s| s.error = Some(e)),
         }
         Ok(live)
+    }
+
+    /// The sort plan being applied, if any.
+    pub(crate) fn applying(&self) -> Option<Applying> {
+        self.applying.lock().ok().and_then(|a| a.clone())
+    }
+
+    pub(crate) fn set_applying(&self, a: Option<Applying>) {
+        if let Ok(mut slot) = self.applying.lock() {
+            *slot = a;
+        }
+    }
+
+    /// Cancelled when the account stops.
+    pub(crate) fn cancel_token(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// Keeps a task of the account, awaited when it stops.
+    pub(crate) fn keep_task(&self, task: JoinHandle<()>) {
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(task);
+        }
     }
 
     /// The running service, or why there is none.
@@ -229,7 +265,7 @@ impl Live {
         let account = self.account.name.clone();
         match event {
             ServiceEvent::Sync(e) => self.on_sync_event(e),
-            ServiceEvent::Sort(_) => {}
+            ServiceEvent::Sort(e) => crate::sorting::on_sort_event(self, e),
             ServiceEvent::Failed { task, error } => {
                 let error = failure(&error);
                 self.set_status(|s| {

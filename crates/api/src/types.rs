@@ -423,6 +423,19 @@ pub enum AppEvent {
     },
     /// An account was added, changed or removed.
     AccountsChanged,
+    /// Applying sort plan `plan` moved on: `moved` of `planned` messages, `done` of
+    /// `chunks` server commands. `finished` once it ended: done, cancelled, or failed
+    /// with `error` (an interrupted apply resumes by itself when the app starts again).
+    SortProgress {
+        account: String,
+        plan: String,
+        planned: u32,
+        moved: u32,
+        chunks: u32,
+        done: u32,
+        finished: bool,
+        error: Option<ApiError>,
+    },
 }
 
 /// A desktop notification's text.

@@ -150,6 +150,10 @@ pub struct Account {
     /// default: an assistant can then only read the cache.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mcp_writes: bool,
+    /// Sort rules kept to run again ("my rules"), each with a unique name; the window and
+    /// the MCP server read and change the same list.
+    #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::sort::Rule>,
 }
 
 impl Account {
@@ -169,6 +173,7 @@ impl Account {
             cache_path: None,
             encrypt_cache: false,
             mcp_writes: false,
+            rules: Vec::new(),
         }
     }
 

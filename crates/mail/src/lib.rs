@@ -70,8 +70,8 @@ pub use senders::{
 };
 pub use service::{MailService, ServiceEvent, Task};
 pub use sort::{
-    apply_sort_plan, plan_sort, ApplyOptions, ApplyReport, PlanState, PlannedMove, Rule, RuleSet,
-    SortEvent, SortPlan, SortProgress, UidSet,
+    apply_sort_plan, plan_sort, ApplyOptions, ApplyReport, PlanOrigin, PlanState, PlanSummary,
+    PlannedMove, Rule, RuleSet, SortEvent, SortPlan, SortProgress, UidSet,
 };
 pub use store::{
     BodyUpdate, CacheAccess, CacheKey, CacheStats, FlagUpdate, MailboxState, MailboxSummary,

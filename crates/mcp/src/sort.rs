@@ -150,6 +150,8 @@ impl Bridge {
             .run(move |s| {
                 let plan = plan_sort(&rules, s, now())?;
                 s.save_sort_plan(&plan)?;
+                // The window lists it as waiting for the person's approval.
+                s.set_plan_origin(&plan.id, mailcall_mail::PlanOrigin::Assistant)?;
                 Ok(plan)
             })
             .await?;
@@ -158,7 +160,7 @@ impl Bridge {
             "Nothing matches; adjust the rules.".to_owned()
         } else {
             format!(
-                "Show these counts to the user; with their approval call sort_apply with plan_id {}.",
+                "Show these counts to the user; with their approval call sort_apply with plan_id {} (the plan also waits in the Mailcall window's Sort page, where the user can apply or discard it).",
                 plan.id
             )
         });
@@ -177,6 +179,7 @@ impl Bridge {
                     let fresh = plan_sort(&plan.rules, s, plan.created)?;
                     if fresh.id != plan.id {
                         s.save_sort_plan(&fresh)?;
+                        s.set_plan_origin(&fresh.id, mailcall_mail::PlanOrigin::Assistant)?;
                         return Err(Error::StalePlan {
                             id: id.clone(),
                             fresh: fresh.id,

@@ -47,6 +47,16 @@ export const commands = {
 	setHandled: (account: string, id: string, handled: boolean) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("set_handled", { account, id, handled })),
 	sendersReport: (account: string, period: PeriodArg_Deserialize, limit: number) => typedError<SendersReport_Serialize, ApiError_Serialize>(__TAURI_INVOKE("senders_report", { account, period, limit })),
 	markSender: (account: string, address: string, mark: SenderMark) => typedError<SenderStat_Serialize, ApiError_Serialize>(__TAURI_INVOKE("mark_sender", { account, address, mark })),
+	sortRules: (account: string) => typedError<SortRule_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("sort_rules", { account })),
+	saveSortRule: (account: string, rule: SortRule_Deserialize, replacing: string | null) => typedError<SortRule_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("save_sort_rule", { account, rule, replacing })),
+	deleteSortRule: (account: string, name: string) => typedError<SortRule_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("delete_sort_rule", { account, name })),
+	previewSort: (account: string, rules: SortRule_Deserialize[]) => typedError<SortPreview, ApiError_Serialize>(__TAURI_INVOKE("preview_sort", { account, rules })),
+	previewRows: (account: string, offset: number, limit: number) => typedError<PlannedRow[], ApiError_Serialize>(__TAURI_INVOKE("preview_rows", { account, offset, limit })),
+	applySort: (account: string, rules: SortRule_Deserialize[]) => typedError<SortPlanInfo, ApiError_Serialize>(__TAURI_INVOKE("apply_sort", { account, rules })),
+	approveSortPlan: (account: string, plan: string) => typedError<SortPlanInfo, ApiError_Serialize>(__TAURI_INVOKE("approve_sort_plan", { account, plan })),
+	discardSortPlan: (account: string, plan: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("discard_sort_plan", { account, plan })),
+	cancelSort: (account: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("cancel_sort", { account })),
+	sortPlans: (account: string) => typedError<SortPlanInfo[], ApiError_Serialize>(__TAURI_INVOKE("sort_plans", { account })),
 	/**
 	 *  Asks where to save attachment `index` of message `id` and saves it there. `None` when
 	 *  the user closed the dialog; otherwise the path written.
@@ -282,7 +292,13 @@ export type AppEvent_Deserialize =
 /**  Background work failed and will not be tried again on its own. */
 { type: "failed"; account: string; task: string; error: ApiError_Deserialize } | 
 /**  An account was added, changed or removed. */
-{ type: "accountsChanged" };
+{ type: "accountsChanged" } | 
+/**
+ *  Applying sort plan `plan` moved on: `moved` of `planned` messages, `done` of
+ *  `chunks` server commands. `finished` once it ended: done, cancelled, or failed
+ *  with `error` (an interrupted apply resumes by itself when the app starts again).
+ */
+{ type: "sortProgress"; account: string; plan: string; planned: number; moved: number; chunks: number; done: number; finished: boolean; error?: ApiError_Deserialize | null };
 
 /**  What the core tells the page without being asked, on one channel. */
 export type AppEvent_Serialize = 
@@ -307,7 +323,13 @@ export type AppEvent_Serialize =
 /**  Background work failed and will not be tried again on its own. */
 { type: "failed"; account: string; task: string; error: ApiError_Serialize } | 
 /**  An account was added, changed or removed. */
-{ type: "accountsChanged" };
+{ type: "accountsChanged" } | 
+/**
+ *  Applying sort plan `plan` moved on: `moved` of `planned` messages, `done` of
+ *  `chunks` server commands. `finished` once it ended: done, cancelled, or failed
+ *  with `error` (an interrupted apply resumes by itself when the app starts again).
+ */
+{ type: "sortProgress"; account: string; plan: string; planned: number; moved: number; chunks: number; done: number; finished: boolean; error: ApiError_Serialize | null };
 
 /**  Versions of the app and of what it runs on. */
 export type AppInfo = {
@@ -478,6 +500,12 @@ export type DraftSaved = {
 	id: string,
 	folder: string,
 	pending: number,
+};
+
+/**  A folder and a number of messages. */
+export type FolderCount = {
+	folder: string,
+	count: number,
 };
 
 /**
@@ -742,6 +770,24 @@ export type PeriodArg_Serialize = {
 	end: number | null,
 };
 
+/**  Who made a stored plan. */
+export type PlanMaker = "window" | 
+/**  An AI assistant over MCP: the plan waits for approval here. */
+"assistant" | "cli";
+
+/**  Where a stored plan stands. */
+export type PlanStage = "planned" | "applying" | "done";
+
+/**  One message a plan moves. */
+export type PlannedRow = {
+	source: string,
+	target: string,
+	subject: string,
+	from: string,
+	/**  Unix seconds. */
+	date: number | null,
+};
+
 /**  Why a call rejoins. */
 export type ReconnectCause = "connectionLost" | "sessionLost" | "sessionReplaced";
 
@@ -918,6 +964,69 @@ export type Settings = {
 	markReadOnOpen: boolean,
 };
 
+/**  A stored plan, for the history and the plans waiting for approval. */
+export type SortPlanInfo = {
+	id: string,
+	/**  Unix seconds. */
+	created: number | null,
+	maker: PlanMaker,
+	stage: PlanStage,
+	planned: number,
+	moved: number,
+	/**  Planned messages that were gone when applied. */
+	missing: number,
+	chunks: number,
+	chunksDone: number,
+	targets: FolderCount[],
+};
+
+/**  A dry run of rules over the cache: nothing moves. */
+export type SortPreview = {
+	total: number,
+	targets: TargetPreview[],
+};
+
+/**  A sort rule as the editor holds it (see [`mailcall_mail::Rule`] for each condition). */
+export type SortRule = SortRule_Serialize | SortRule_Deserialize;
+
+/**  A sort rule as the editor holds it (see [`mailcall_mail::Rule`] for each condition). */
+export type SortRule_Deserialize = {
+	/**  Required for a saved rule ("my rules"); a rule only previewed may have none. */
+	name: string,
+	/**  The target folder. */
+	to: string,
+	/**  Sender addresses or domains. */
+	from: string[],
+	/**  Part of the List-Id. */
+	list?: string | null,
+	/**  A query in the search language. */
+	query?: string | null,
+	olderThanDays?: number | null,
+	/**  `true`: only mail from machines; `false`: only from people. */
+	automated?: boolean | null,
+	/**  Source folders; INBOX when empty. */
+	folders: string[],
+};
+
+/**  A sort rule as the editor holds it (see [`mailcall_mail::Rule`] for each condition). */
+export type SortRule_Serialize = {
+	/**  Required for a saved rule ("my rules"); a rule only previewed may have none. */
+	name: string,
+	/**  The target folder. */
+	to: string,
+	/**  Sender addresses or domains. */
+	from: string[],
+	/**  Part of the List-Id. */
+	list: string | null,
+	/**  A query in the search language. */
+	query: string | null,
+	olderThanDays: number | null,
+	/**  `true`: only mail from machines; `false`: only from people. */
+	automated: boolean | null,
+	/**  Source folders; INBOX when empty. */
+	folders: string[],
+};
+
 /**  What one subscribed stream received. */
 export type StreamStats = StreamStats_Serialize | StreamStats_Deserialize;
 
@@ -965,6 +1074,16 @@ export type StreamStats_Serialize = {
 
 /**  Which phase a sync progress event reports. */
 export type SyncPhase = "headers" | "indexing" | "bodies";
+
+/**  What a dry run sends to one folder. */
+export type TargetPreview = {
+	folder: string,
+	count: number,
+	/**  Where the messages are now. */
+	fromFolders: FolderCount[],
+	/**  The newest few. */
+	samples: PlannedRow[],
+};
 
 /**  A window of a folder's conversation list by row index, newest first. */
 export type ThreadPage = ThreadPage_Serialize | ThreadPage_Deserialize;

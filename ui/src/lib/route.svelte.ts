@@ -4,6 +4,7 @@ export const pages = [
   { id: "mail", title: "Mail" },
   { id: "waiting", title: "Waiting" },
   { id: "senders", title: "Senders" },
+  { id: "sort", title: "Sort" },
   { id: "calls", title: "Calls" },
   { id: "settings", title: "Settings" },
   { id: "diagnostics", title: "Diagnostics" },

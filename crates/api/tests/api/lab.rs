@@ -59,6 +59,7 @@ pub async fn api(dir: &Path, keyring: Keyring) -> Api {
             sync,
             readers: 3,
             retry_every: Duration::from_millis(500),
+            sort_chunk: 50,
         },
         calls: mailcall_api::CallOptions::default(),
         cache_dir: Some(dir.join("caches")),

@@ -12,3 +12,4 @@ mod conversations;
 mod insights;
 mod lab;
 mod reading;
+mod sorting;

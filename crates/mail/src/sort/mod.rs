@@ -13,11 +13,13 @@
 //!   so an interrupted apply, run again, neither loses nor moves anything twice.
 
 mod apply;
+mod history;
 mod plan;
 mod rules;
 mod uidset;
 
 pub use apply::{apply_sort_plan, ApplyOptions, ApplyReport, SortEvent, SortProgress};
+pub use history::{PlanOrigin, PlanSummary};
 pub use plan::{plan_sort, PlanState, PlannedMove, SortPlan, TargetSummary, SAMPLES_PER_TARGET};
 pub use rules::{Rule, RuleSet};
 pub use uidset::{pair_uids, UidSet};

@@ -207,7 +207,7 @@ impl PlanState {
         }
     }
 
-    fn parse(s: &str) -> PlanState {
+    pub(crate) fn parse(s: &str) -> PlanState {
         match s {
             "applying" => PlanState::Applying,
             "done" => PlanState::Done,

@@ -235,6 +235,11 @@ CREATE TABLE handled_messages (
     at         INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // Who made a sort plan: the window, an assistant over MCP (its plans wait in the
+    // window for a person's approval) or the CLI. Older plans count as the CLI's.
+    r#"
+ALTER TABLE sort_plans ADD COLUMN origin TEXT NOT NULL DEFAULT 'cli';
+"#,
 ];
 
 /// The schema version this build writes.

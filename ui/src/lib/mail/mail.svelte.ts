@@ -82,6 +82,8 @@ class MailState {
   status = $state<AccountStatus | null>(null);
   notice = $state<Notice | null>(null);
   undoable = $state(false);
+  /** The latest progress of a sort plan being applied in this account (the Sort page shows it). */
+  sortProgress = $state<Extract<AppEvent, { type: "sortProgress" }> | null>(null);
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private subscribed = false;
 
@@ -604,6 +606,9 @@ class MailState {
         break;
       case "newMail":
         // The host notifies when the window is in the background; mailChanged refreshes.
+        break;
+      case "sortProgress":
+        if (event.account === this.account) this.sortProgress = event;
         break;
     }
   }

@@ -50,6 +50,13 @@ before(async () => {
     120000,
     inbox,
   );
+  // Every folder in (Sent holds my replies) and the senders classified after the last.
+  await win.until(
+    "the first sync of every folder",
+    `return document.querySelector('[data-testid="sync-progress"]')?.textContent.trim() === "Up to date" &&
+       !document.querySelector('[data-testid="last-sync"]')?.textContent.includes("never");`,
+    120000,
+  );
 });
 
 after(async () => {

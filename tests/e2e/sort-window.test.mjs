@@ -45,6 +45,13 @@ before(async () => {
     120000,
     lab.summary.folders.INBOX.total,
   );
+  // Every folder in (Sent holds my replies) and the senders classified after the last.
+  await win.until(
+    "the first sync of every folder",
+    `return document.querySelector('[data-testid="sync-progress"]')?.textContent.trim() === "Up to date" &&
+       !document.querySelector('[data-testid="last-sync"]')?.textContent.includes("never");`,
+    120000,
+  );
 });
 
 after(async () => {

@@ -227,6 +227,8 @@ pub struct SyncArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleArgs {
+    /// A name for reports; required to save the rule (save_rule).
+    pub name: Option<String>,
     /// Target folder (created on apply when missing).
     pub to: String,
     /// Sender addresses or domains; any of them matches.
@@ -297,4 +299,43 @@ pub struct MarkSenderArgs {
     pub address: String,
     /// person, machine, or auto to let the evidence decide again.
     pub mark: SenderMark,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FolderArgs {
+    /// The folder's full name, with the server's hierarchy delimiter (e.g. "Projects/2026").
+    pub folder: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameFolderArgs {
+    /// The folder's current full name.
+    pub folder: String,
+    /// Its new full name.
+    pub new_name: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveRuleArgs {
+    /// The rule, with a `name` unique among the saved rules (a saved rule of that name is
+    /// replaced).
+    pub rule: RuleArgs,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleNameArgs {
+    /// A saved rule's name (see list_rules).
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunRulesArgs {
+    /// Saved rules to run, by name; all saved rules when left out.
+    #[serde(default)]
+    pub names: Vec<String>,
 }

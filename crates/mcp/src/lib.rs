@@ -19,8 +19,10 @@ pub mod args;
 pub mod cache;
 mod change;
 pub mod error;
+mod folders;
 mod read;
 mod remote;
+mod rules;
 mod senders;
 pub mod server;
 mod sort;
@@ -53,6 +55,8 @@ sort_apply with the plan id. Nothing is ever sent: replies are saved as drafts."
 #[derive(Clone)]
 pub struct Bridge {
     cache: Cache,
+    /// The configuration file the saved rules live in, when the bridge was given one.
+    config: Option<std::path::PathBuf>,
     tools: ToolRouter<Bridge>,
 }
 
@@ -71,7 +75,19 @@ impl Bridge {
         tools.merge(Bridge::change_router());
         tools.merge(Bridge::sort_router());
         tools.merge(Bridge::senders_router());
-        Bridge { cache, tools }
+        tools.merge(Bridge::folders_router());
+        tools.merge(Bridge::rules_router());
+        Bridge {
+            cache,
+            config: None,
+            tools,
+        }
+    }
+
+    /// Keeps saved rules in the configuration file at `path` (the account's `[[account.rule]]`).
+    pub fn with_config(mut self, path: std::path::PathBuf) -> Bridge {
+        self.config = Some(path);
+        self
     }
 
     /// The names of every tool, sorted.

@@ -53,7 +53,7 @@ pub async fn run(options: &Options, cancel: CancellationToken) -> Result<(), Sta
     let account = config.pick(options.account.as_deref())?.clone();
     let Some(addr) = options.http else {
         let cache = Cache::open(account).await?;
-        serve_stdio(Bridge::new(cache)).await?;
+        serve_stdio(Bridge::new(cache).with_config(path)).await?;
         return Ok(());
     };
     let token = match &options.token_file {
@@ -70,6 +70,8 @@ pub async fn run(options: &Options, cancel: CancellationToken) -> Result<(), Sta
         .map_err(|source| crate::transport::TransportError::Bind { addr, source })?;
     // On stderr so a parent process can read the port when it asked for port 0.
     eprintln!("mailcall mcp listening on http://{bound}/mcp");
-    listener.serve(Bridge::new(cache), cancel).await?;
+    listener
+        .serve(Bridge::new(cache).with_config(path), cancel)
+        .await?;
     Ok(())
 }

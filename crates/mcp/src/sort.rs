@@ -28,20 +28,7 @@ impl Bridge {
         annotations(read_only_hint = true)
     )]
     async fn sort_plan(&self, Parameters(a): Parameters<PlanArgs>) -> ToolResult {
-        let rules = a
-            .rules
-            .into_iter()
-            .map(|r| {
-                let mut rule = Rule::to(&r.to);
-                rule.from = r.from;
-                rule.list = r.list;
-                rule.query = r.query;
-                rule.older_than_days = r.older_than_days;
-                rule.automated = r.automated;
-                rule.folders = r.folders;
-                rule
-            })
-            .collect();
+        let rules = a.rules.into_iter().map(rule_of).collect();
         finish(self.plan(RuleSet { rules }).await)
     }
 
@@ -136,8 +123,21 @@ fn plan_value(plan: &SortPlan) -> Value {
     }))
 }
 
+/// The engine's rule from a tool's arguments.
+pub(crate) fn rule_of(r: crate::args::RuleArgs) -> Rule {
+    let mut rule = Rule::to(&r.to);
+    rule.name = r.name.filter(|n| !n.trim().is_empty());
+    rule.from = r.from;
+    rule.list = r.list;
+    rule.query = r.query;
+    rule.older_than_days = r.older_than_days;
+    rule.automated = r.automated;
+    rule.folders = r.folders;
+    rule
+}
+
 impl Bridge {
-    async fn plan(&self, rules: RuleSet) -> Result<Value> {
+    pub(crate) async fn plan(&self, rules: RuleSet) -> Result<Value> {
         if rules.rules.is_empty() {
             return Err(Error::Argument {
                 name: "rules",

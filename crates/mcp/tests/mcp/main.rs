@@ -11,6 +11,7 @@
 mod coverage;
 mod lab;
 mod reads;
+mod rules;
 mod writes;
 
 pub use lab::*;

@@ -64,6 +64,13 @@ async fn stdio_tools_answer_like_the_manifest() {
         "plan_auto_archive",
         "sort_plan_status",
         "sort_apply",
+        "create_folder",
+        "rename_folder",
+        "delete_folder",
+        "list_rules",
+        "save_rule",
+        "delete_rule",
+        "run_rules",
     ] {
         assert!(names.contains(&t), "missing tool {t}: {names:?}");
     }

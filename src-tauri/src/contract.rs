@@ -5,7 +5,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::{call, commands, insights, mail, outside, sorting};
+use crate::{assistants, call, commands, insights, mail, outside, sorting};
 
 /// Where the generated bindings are committed, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
@@ -58,6 +58,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             sorting::discard_sort_plan,
             sorting::cancel_sort,
             sorting::sort_plans,
+            assistants::assistant_status,
+            assistants::set_assistants,
+            assistants::set_allow_changes,
+            assistants::assistant_activity,
             outside::save_attachment,
             outside::open_link,
             call::subscribe_call,

@@ -2,6 +2,7 @@
 //! configuration. Everything a user can do lives in the core crates (mail and calls in
 //! `mailcall_api`); this crate only wires them to the window.
 
+mod assistants;
 mod call;
 mod commands;
 mod contract;

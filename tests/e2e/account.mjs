@@ -1,6 +1,8 @@
 // Adding the lab's account through the window's form, as a person does: fill it in,
 // submit, and trust the lab's self-signed certificate on the page that shows it.
 
+import path from "node:path";
+
 /** The address part of the lab's `Name <address>`. */
 export const labAddress = (lab) => /<([^>]+)>/.exec(lab.address)?.[1] ?? lab.address;
 
@@ -20,4 +22,25 @@ export async function addAccount(win, lab) {
   await submitAccountForm(win, lab);
   await win.click('[data-testid="trust-certificate"]');
   await win.waitFor('[data-testid="mail-view"]', 60000);
+}
+
+/** The app's environment for a fresh configuration in `tmp`, on `lab`'s keyring. */
+export function labEnv(lab, tmp, extra = {}) {
+  return {
+    MAILCALL_CONFIG: path.join(tmp, "config", "config.toml"),
+    DBUS_SESSION_BUS_ADDRESS: lab.busAddress,
+    XDG_DATA_HOME: path.join(tmp, "data"),
+    XDG_CACHE_HOME: path.join(tmp, "cache"),
+    ...extra,
+  };
+}
+
+/** Waits until the first sync of every folder is over (Sent holds my replies; senders are classified after the last folder). */
+export async function waitFirstSync(win, ms = 120000) {
+  await win.until(
+    "the first sync of every folder",
+    `return document.querySelector('[data-testid="sync-progress"]')?.textContent.trim() === "Up to date" &&
+       !document.querySelector('[data-testid="last-sync"]')?.textContent.includes("never");`,
+    ms,
+  );
 }

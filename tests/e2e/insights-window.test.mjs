@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { outputDir, waitFor } from "./harness.mjs";
-import { addAccount } from "./account.mjs";
+import { addAccount, labEnv, waitFirstSync } from "./account.mjs";
 import { startLab } from "./lab.mjs";
 import { openWindow } from "./window.mjs";
 
@@ -35,12 +35,7 @@ before(async () => {
   human = manifest.human + lab.extraFolder.messages;
   win = await openWindow({
     dir: out,
-    env: {
-      MAILCALL_CONFIG: path.join(tmp, "config", "config.toml"),
-      DBUS_SESSION_BUS_ADDRESS: lab.busAddress,
-      XDG_DATA_HOME: path.join(tmp, "data"),
-      XDG_CACHE_HOME: path.join(tmp, "cache"),
-    },
+    env: labEnv(lab, tmp),
   });
   await addAccount(win, lab);
   const inbox = lab.summary.folders.INBOX.total;
@@ -50,13 +45,7 @@ before(async () => {
     120000,
     inbox,
   );
-  // Every folder in (Sent holds my replies) and the senders classified after the last.
-  await win.until(
-    "the first sync of every folder",
-    `return document.querySelector('[data-testid="sync-progress"]')?.textContent.trim() === "Up to date" &&
-       !document.querySelector('[data-testid="last-sync"]')?.textContent.includes("never");`,
-    120000,
-  );
+  await waitFirstSync(win);
 });
 
 after(async () => {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { outputDir, waitFor } from "./harness.mjs";
-import { addAccount } from "./account.mjs";
+import { addAccount, labEnv, waitFirstSync } from "./account.mjs";
 import { startLab } from "./lab.mjs";
 import { openWindow } from "./window.mjs";
 
@@ -30,13 +30,7 @@ before(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), "mailcall-sort-"));
   lab = await startLab({ messages, dir: out });
   manifest = JSON.parse(readFileSync(lab.manifestPath, "utf8"));
-  env = {
-    MAILCALL_CONFIG: path.join(tmp, "config", "config.toml"),
-    DBUS_SESSION_BUS_ADDRESS: lab.busAddress,
-    XDG_DATA_HOME: path.join(tmp, "data"),
-    XDG_CACHE_HOME: path.join(tmp, "cache"),
-    MAILCALL_SORT_CHUNK: "1",
-  };
+  env = labEnv(lab, tmp, { MAILCALL_SORT_CHUNK: "1" });
   win = await openWindow({ dir: out, env });
   await addAccount(win, lab);
   await win.until(
@@ -45,13 +39,7 @@ before(async () => {
     120000,
     lab.summary.folders.INBOX.total,
   );
-  // Every folder in (Sent holds my replies) and the senders classified after the last.
-  await win.until(
-    "the first sync of every folder",
-    `return document.querySelector('[data-testid="sync-progress"]')?.textContent.trim() === "Up to date" &&
-       !document.querySelector('[data-testid="last-sync"]')?.textContent.includes("never");`,
-    120000,
-  );
+  await waitFirstSync(win);
 });
 
 after(async () => {

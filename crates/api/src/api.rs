@@ -73,6 +73,7 @@ pub(crate) struct Inner {
     pub config_lock: Mutex<()>,
     pub state: StateFile,
     pub calls: Calls,
+    pub assistants: crate::assistants::Assistants,
 }
 
 impl Api {
@@ -92,12 +93,17 @@ impl Api {
                 config_lock: Mutex::new(()),
                 state,
                 calls: Calls::new(opts_calls),
+                assistants: Default::default(),
             }),
         };
         for account in config.accounts {
             if let Err(e) = api.start(account.clone()).await {
                 tracing::warn!(account = %account.name, error = %e, "account not started");
             }
+        }
+        // An endpoint that cannot start (its port taken) says why on the settings page.
+        if let Err(e) = api.restart_assistants().await {
+            tracing::warn!(error = %e, "the assistants' endpoint did not start");
         }
         Ok(api)
     }
@@ -111,6 +117,7 @@ impl Api {
     /// Leaves the call, stops every account's service and waits for them.
     pub async fn shutdown(&self) {
         let _ = self.leave_call().await;
+        self.stop_assistants().await;
         let lives: Vec<_> = std::mem::take(&mut *self.inner.accounts.write().await)
             .into_values()
             .collect();

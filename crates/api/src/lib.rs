@@ -6,7 +6,7 @@
 //! runtime never waits on SQLite), and streams [`AppEvent`]s through
 //! [`Api::subscribe`].
 //!
-//! Modules: [`api`] accounts and lifecycle, `mail` reading and preferences,
+//! Modules: [`api`] accounts and lifecycle, `assistants` the MCP endpoint for AI assistants, `mail` reading and preferences,
 //! `conversations` a folder listed by thread, `actions` changes through the offline
 //! journal, `files` attachments and links that leave the app, `insights` waiting for my reply
 //! and the senders view, `call` the call in progress
@@ -16,6 +16,8 @@
 
 mod actions;
 pub mod api;
+mod assistants;
+mod assistants_types;
 mod call;
 mod call_media;
 mod call_types;
@@ -35,6 +37,7 @@ mod sorting_types;
 pub mod types;
 
 pub use api::{Api, ApiOptions};
+pub use assistants_types::*;
 pub use call::CallOptions;
 pub use call_types::*;
 pub use error::{ApiError, ApiResult, CertificateFacts};

@@ -29,6 +29,8 @@ pub(crate) struct AppState {
     pub delimiters: BTreeMap<String, String>,
     /// Janus servers to join calls on (no secrets: tokens come with each join).
     pub call_profiles: Vec<CallProfile>,
+    /// The MCP endpoint for AI assistants (its token is in the keyring).
+    pub assistants: crate::assistants_types::AssistantSettings,
 }
 
 /// The state file and its content in memory.

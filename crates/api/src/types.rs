@@ -436,6 +436,10 @@ pub enum AppEvent {
         finished: bool,
         error: Option<ApiError>,
     },
+    /// An AI assistant called a tool through the app's endpoint.
+    AssistantCall {
+        call: crate::assistants_types::AssistantCall,
+    },
 }
 
 /// A desktop notification's text.

@@ -57,6 +57,10 @@ export const commands = {
 	discardSortPlan: (account: string, plan: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("discard_sort_plan", { account, plan })),
 	cancelSort: (account: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("cancel_sort", { account })),
 	sortPlans: (account: string) => typedError<SortPlanInfo[], ApiError_Serialize>(__TAURI_INVOKE("sort_plans", { account })),
+	assistantStatus: () => typedError<AssistantStatus_Serialize, ApiError_Serialize>(__TAURI_INVOKE("assistant_status")),
+	setAssistants: (enabled: boolean, port: number, account: string | null) => typedError<AssistantStatus_Serialize, ApiError_Serialize>(__TAURI_INVOKE("set_assistants", { enabled, port, account })),
+	setAllowChanges: (account: string, allow: boolean) => typedError<AssistantStatus_Serialize, ApiError_Serialize>(__TAURI_INVOKE("set_allow_changes", { account, allow })),
+	assistantActivity: () => typedError<AssistantCall_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("assistant_activity")),
 	/**
 	 *  Asks where to save attachment `index` of message `id` and saves it there. `None` when
 	 *  the user closed the dialog; otherwise the path written.
@@ -298,7 +302,9 @@ export type AppEvent_Deserialize =
  *  `chunks` server commands. `finished` once it ended: done, cancelled, or failed
  *  with `error` (an interrupted apply resumes by itself when the app starts again).
  */
-{ type: "sortProgress"; account: string; plan: string; planned: number; moved: number; chunks: number; done: number; finished: boolean; error?: ApiError_Deserialize | null };
+{ type: "sortProgress"; account: string; plan: string; planned: number; moved: number; chunks: number; done: number; finished: boolean; error?: ApiError_Deserialize | null } | 
+/**  An AI assistant called a tool through the app's endpoint. */
+{ type: "assistantCall"; call: AssistantCall_Deserialize };
 
 /**  What the core tells the page without being asked, on one channel. */
 export type AppEvent_Serialize = 
@@ -329,7 +335,9 @@ export type AppEvent_Serialize =
  *  `chunks` server commands. `finished` once it ended: done, cancelled, or failed
  *  with `error` (an interrupted apply resumes by itself when the app starts again).
  */
-{ type: "sortProgress"; account: string; plan: string; planned: number; moved: number; chunks: number; done: number; finished: boolean; error: ApiError_Serialize | null };
+{ type: "sortProgress"; account: string; plan: string; planned: number; moved: number; chunks: number; done: number; finished: boolean; error: ApiError_Serialize | null } | 
+/**  An AI assistant called a tool through the app's endpoint. */
+{ type: "assistantCall"; call: AssistantCall_Serialize };
 
 /**  Versions of the app and of what it runs on. */
 export type AppInfo = {
@@ -341,6 +349,76 @@ export type AppInfo = {
 	webviewVersion: string,
 	/**  Operating system and CPU architecture, e.g. `linux x86_64`. */
 	platform: string,
+};
+
+/**  An account and whether assistants may change its mail. */
+export type AssistantAccount = {
+	id: string,
+	allowChanges: boolean,
+};
+
+/**  One tool call an assistant made. */
+export type AssistantCall = AssistantCall_Serialize | AssistantCall_Deserialize;
+
+/**  One tool call an assistant made. */
+export type AssistantCall_Deserialize = {
+	/**  Unix seconds. */
+	at: number | null,
+	account: string,
+	tool: string,
+	/**  The arguments as JSON, cut short. */
+	arguments: string,
+	error?: string | null,
+	resultBytes: number,
+	millis: number | null,
+};
+
+/**  One tool call an assistant made. */
+export type AssistantCall_Serialize = {
+	/**  Unix seconds. */
+	at: number | null,
+	account: string,
+	tool: string,
+	/**  The arguments as JSON, cut short. */
+	arguments: string,
+	error: string | null,
+	resultBytes: number,
+	millis: number | null,
+};
+
+/**  The assistants' endpoint as the settings page shows it. */
+export type AssistantStatus = AssistantStatus_Serialize | AssistantStatus_Deserialize;
+
+/**  The assistants' endpoint as the settings page shows it. */
+export type AssistantStatus_Deserialize = {
+	enabled: boolean,
+	port: number,
+	account?: string | null,
+	/**  `http://127.0.0.1:PORT/mcp` while serving. */
+	url?: string | null,
+	/**  The bearer token, while serving (for the setup lines). */
+	token?: string | null,
+	/**  Why the endpoint could not start. */
+	error?: string | null,
+	accounts: AssistantAccount[],
+	/**  The `mailcall-cli` to name in stdio setups. */
+	cli: string,
+};
+
+/**  The assistants' endpoint as the settings page shows it. */
+export type AssistantStatus_Serialize = {
+	enabled: boolean,
+	port: number,
+	account: string | null,
+	/**  `http://127.0.0.1:PORT/mcp` while serving. */
+	url: string | null,
+	/**  The bearer token, while serving (for the setup lines). */
+	token: string | null,
+	/**  Why the endpoint could not start. */
+	error: string | null,
+	accounts: AssistantAccount[],
+	/**  The `mailcall-cli` to name in stdio setups. */
+	cli: string,
 };
 
 /**  An attachment of an opened message. */

@@ -12,6 +12,8 @@ import type {
   ActionResult,
   ApiError,
   AppEvent,
+  AssistantCall,
+  AssistantStatus,
   DraftSaved,
   FolderInfo,
   MessagePage,
@@ -45,6 +47,8 @@ export type {
   ActionResult,
   ApiError,
   AppEvent,
+  AssistantCall,
+  AssistantStatus,
   DraftSaved,
   FolderInfo,
   MessagePage,
@@ -160,6 +164,11 @@ export const core = {
   discardSortPlan: (account: string, plan: string) => unwrap(commands.discardSortPlan(account, plan)),
   cancelSort: (account: string) => unwrap(commands.cancelSort(account)),
   sortPlans: (account: string) => unwrap(commands.sortPlans(account)),
+  assistantStatus: () => unwrap(commands.assistantStatus()),
+  setAssistants: (enabled: boolean, port: number, account: string | null) =>
+    unwrap(commands.setAssistants(enabled, port, account)),
+  setAllowChanges: (account: string, allow: boolean) => unwrap(commands.setAllowChanges(account, allow)),
+  assistantActivity: () => unwrap(commands.assistantActivity()),
 };
 
 /** Streams the core's events to `onEvent` until the page goes away. */

@@ -12,6 +12,7 @@ import {
   type Action,
   type ApiError,
   type AppEvent,
+  type AssistantCall,
   type FolderInfo,
   type MessageRow,
   type MessageView,
@@ -84,6 +85,8 @@ class MailState {
   undoable = $state(false);
   /** The latest progress of a sort plan being applied in this account (the Sort page shows it). */
   sortProgress = $state<Extract<AppEvent, { type: "sortProgress" }> | null>(null);
+  /** Tool calls AI assistants made through the app's endpoint since the page subscribed, newest first. */
+  assistantCalls = $state<AssistantCall[]>([]);
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private subscribed = false;
 
@@ -609,6 +612,9 @@ class MailState {
         break;
       case "sortProgress":
         if (event.account === this.account) this.sortProgress = event;
+        break;
+      case "assistantCall":
+        this.assistantCalls = [event.call, ...this.assistantCalls].slice(0, 200);
         break;
     }
   }

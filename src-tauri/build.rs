@@ -36,6 +36,7 @@ fn main() {
         "set_handled",
         "senders_report",
         "mark_sender",
+        "first_lines",
         "sort_rules",
         "save_sort_rule",
         "delete_sort_rule",

@@ -48,6 +48,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             insights::set_handled,
             insights::senders_report,
             insights::mark_sender,
+            insights::first_lines,
             sorting::sort_rules,
             sorting::save_sort_rule,
             sorting::delete_sort_rule,

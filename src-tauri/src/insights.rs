@@ -2,7 +2,8 @@
 //! [`mailcall_api::Api`] and nothing more.
 
 use mailcall_api::{
-    ApiError, PeriodArg, SenderMark, SenderStat, SendersReport, WaitingCount, WaitingPage,
+    ApiError, FirstLine, PeriodArg, SenderMark, SenderStat, SendersReport, WaitingCount,
+    WaitingPage,
 };
 use tauri::State;
 
@@ -65,4 +66,14 @@ pub async fn mark_sender(
     mark: SenderMark,
 ) -> Result<SenderStat> {
     core.api().await?.mark_sender(&account, address, mark).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn first_lines(
+    core: State<'_, Core>,
+    account: String,
+    ids: Vec<String>,
+) -> Result<Vec<FirstLine>> {
+    core.api().await?.first_lines(&account, ids).await
 }

@@ -16,6 +16,7 @@ import { submitAccountForm } from "../e2e/account.mjs";
 import { startLab } from "../e2e/lab.mjs";
 import { appBin, openWindow } from "../e2e/window.mjs";
 import { memory } from "./procs.mjs";
+import { SENDERS_READY, WAITING_READY, applyInbox, mcpLatency, previewTimes, viewTimes } from "./jobs.mjs";
 
 const messages = Number(process.env.MAILCALL_BENCH_MESSAGES ?? 300000);
 const out = outputDir("bench-window");
@@ -170,7 +171,10 @@ async function opens(win, count) {
 async function main() {
   console.log(`Mailcall window benchmark: ${messages.toLocaleString("en")} generated messages, app ${appBin}`);
   const labStarted = Date.now();
-  const lab = await startLab({ messages, dir: out });
+  // Dated up to now, so that "the last two weeks" and "the last year" hold mail.
+  const now = Math.floor(Date.now() / 1000);
+  const lab = await startLab({ messages, dir: out, until: now - (now % 3600) });
+  const manifest = JSON.parse(readFileSync(lab.manifestPath, "utf8"));
   const inbox = lab.summary.folders.INBOX.total;
   say("lab ready (fixture written, Dovecot started)", `${((Date.now() - labStarted) / 1000).toFixed(1)} s`);
   say("INBOX rows", inbox.toLocaleString("en"));
@@ -216,6 +220,30 @@ async function main() {
     await win.screenshot("search");
     const busy = memory();
     say("memory after all of the above (PSS, all processes)", `${busy.pss.toFixed(0)} MB (RSS ${busy.rss.toFixed(0)} MB)`);
+
+    // The big jobs: views, previews, assistants, and last (it empties INBOX) a big apply.
+    say("waiting for my reply (2 weeks) painted from a click", summary(await viewTimes(win, PAINTED, "waiting", WAITING_READY, 10)));
+    await win.screenshot("waiting");
+    say("senders view (last year, charts drawn) painted from a click", summary(await viewTimes(win, PAINTED, "senders", SENDERS_READY, 10)));
+    await win.screenshot("senders");
+    const domains = manifest.top_domains.slice(0, 10).map((d) => d.key);
+    say("sort rule edited (senders) to its preview painted", summary(await previewTimes(win, PAINTED, domains)));
+    await win.screenshot("preview");
+    const latency = await mcpLatency(
+      win,
+      [
+        { tool: "account_status" },
+        { tool: "search", args: { query: "invoice", limit: 20 } },
+        { tool: "waiting_for_reply", args: { limit: 50 } },
+        { tool: "top_senders", args: { limit: 20 } },
+      ],
+      50,
+    );
+    for (const [tool, l] of Object.entries(latency)) say(`MCP over the app's HTTP endpoint: ${tool}`, `p50 ${l.p50} ms, p99 ${l.p99} ms (n=${l.n})`);
+    const applied = await applyInbox(win, "Bench-Archive");
+    say("apply: every INBOX message older than a day", `${applied.moved.toLocaleString("en")} of ${applied.planned.toLocaleString("en")} moved in ${applied.seconds.toFixed(1)} s (${Math.round(applied.moved / applied.seconds).toLocaleString("en")}/s)`);
+    say("apply: longest pause between progress updates painted", `${ms(applied.longestGap)} (${applied.updates} updates, from the confirming click)`);
+    await win.screenshot("applied");
   } finally {
     await win?.close();
     await lab.stop();

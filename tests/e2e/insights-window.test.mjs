@@ -98,6 +98,12 @@ test("waiting for my reply lists the manifest's conversations of the last two we
     const options = [unansweredSince(before - days * DAY).length, unansweredSince(after - days * DAY).length];
     assert.ok(options.includes(n), `${id}: ${n}, manifest ${options}`);
   }
+  // The first line of each, from bodies fetched after the list was shown.
+  await win.until(
+    "the first lines",
+    `return document.querySelectorAll('[data-testid="waiting-first-line"]').length === document.querySelectorAll('[data-testid="waiting-row"]').length;`,
+    30000,
+  );
   await win.screenshot("waiting");
 
   // Marked handled, the conversation leaves the list.

@@ -4,7 +4,10 @@
 //! address with its class and why). Everything is counted in the core; the page only
 //! draws.
 
-use mailcall_mail::{Mark, SenderKey, SenderRecord};
+use std::collections::HashMap;
+
+use mailcall_mail::journal::is_provisional;
+use mailcall_mail::{Mark, MessageId, SenderKey, SenderRecord, Uid};
 
 use crate::api::Api;
 use crate::error::{ApiError, ApiResult};
@@ -16,6 +19,8 @@ use crate::types::{count, parse_id, MessageRow};
 pub const MAX_WAITING: u32 = 1_000;
 /// Most senders per ranking.
 pub const MAX_SENDERS: u32 = 100;
+/// Most messages one `first_lines` call reads (and fetches).
+pub const MAX_FIRST_LINES: usize = 100;
 
 impl Api {
     /// The conversations waiting for my reply in `period`, newest first, at most `limit`.
@@ -47,6 +52,54 @@ impl Api {
                 })
             })
             .await
+    }
+
+    /// The first line of each message in `ids` (at most [`MAX_FIRST_LINES`]), fetching
+    /// the bodies the cache lacks from the server first (`BODY.PEEK`: nothing is marked
+    /// read). Offline, or for a body the server refuses, a message has no line.
+    pub async fn first_lines(&self, account: &str, ids: Vec<String>) -> ApiResult<Vec<FirstLine>> {
+        let live = self.live(account).await?;
+        let ids: Vec<MessageId> = ids
+            .iter()
+            .take(MAX_FIRST_LINES)
+            .map(|i| parse_id(i))
+            .collect::<ApiResult<_>>()?;
+        let asked = ids.clone();
+        let (known, missing) = live
+            .reads
+            .run(move |s| {
+                let lines = s.first_lines(&asked)?;
+                let missing = s.summaries(&asked)?;
+                Ok((lines, missing))
+            })
+            .await?;
+        let mut by_folder: HashMap<String, Vec<Uid>> = HashMap::new();
+        for m in missing.iter().filter(|m| !known.contains_key(&m.id)) {
+            if !is_provisional(m.uid) {
+                by_folder
+                    .entry(m.mailbox_name.clone())
+                    .or_default()
+                    .push(m.uid);
+            }
+        }
+        if !by_folder.is_empty() {
+            if let Ok(service) = live.service() {
+                for (folder, uids) in &by_folder {
+                    if let Err(e) = service.fetch_bodies(folder, uids).await {
+                        tracing::debug!(%folder, error = %e, "no bodies for first lines");
+                    }
+                }
+            }
+        }
+        let asked = ids.clone();
+        let mut lines = live.reads.run(move |s| s.first_lines(&asked)).await?;
+        Ok(ids
+            .into_iter()
+            .map(|id| FirstLine {
+                id: id.0.to_string(),
+                line: lines.remove(&id),
+            })
+            .collect())
     }
 
     /// How many conversations wait for my reply from each of the last `days` (one read

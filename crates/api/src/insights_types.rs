@@ -114,3 +114,11 @@ pub struct SendersReport {
     /// All such senders (`never_opened` may hold fewer).
     pub never_opened_total: u32,
 }
+
+/// The first line of a message's text; `None` when its body is not to be had (offline).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FirstLine {
+    pub id: String,
+    pub line: Option<String>,
+}

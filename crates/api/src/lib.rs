@@ -42,7 +42,7 @@ pub use call::CallOptions;
 pub use call_types::*;
 pub use error::{ApiError, ApiResult, CertificateFacts};
 pub use files::link_to_open;
-pub use insights::{MAX_SENDERS, MAX_WAITING};
+pub use insights::{MAX_FIRST_LINES, MAX_SENDERS, MAX_WAITING};
 pub use insights_types::*;
 pub use live::LiveOptions;
 pub use mail::MAX_PAGE;

@@ -114,8 +114,9 @@ const FIRST_LINE: usize = 200;
 
 impl Store {
     /// The first line of text of each message in `ids` whose body is cached: blank
-    /// lines, quoted lines (`>`) and "On ... wrote:" lines skipped, at most 200
-    /// characters. Messages without a cached body are absent.
+    /// lines, quoted lines (`>`), "On ... wrote:" lines and a salutation (a short line
+    /// ending in a comma: "Hi Ann,") skipped, at most 200 characters. Messages without
+    /// a cached body are absent.
     pub fn first_lines(
         &self,
         ids: &[crate::types::MessageId],
@@ -140,10 +141,18 @@ impl Store {
 
 fn first_line(text: &str) -> Option<String> {
     let attribution = |l: &str| l.starts_with("On ") && l.ends_with("wrote:");
-    let line = text
+    let salutation = |l: &str| l.ends_with(',') && l.chars().count() <= 40;
+    let mut lines = text
         .lines()
         .map(str::trim)
-        .find(|l| !(l.is_empty() || l.starts_with('>') || attribution(l)))?;
+        .filter(|l| !(l.is_empty() || l.starts_with('>') || attribution(l)));
+    let first = lines.next()?;
+    // A message that is only a salutation still has that to show.
+    let line = if salutation(first) {
+        lines.next().unwrap_or(first)
+    } else {
+        first
+    };
     Some(line.chars().take(FIRST_LINE).collect())
 }
 
@@ -158,6 +167,11 @@ mod tests {
             Some("Hello there")
         );
         assert_eq!(first_line("> only quoted\n\n"), None);
+        assert_eq!(
+            first_line("Hi Me,\n\nCan we move the review?\n").as_deref(),
+            Some("Can we move the review?")
+        );
+        assert_eq!(first_line("Thanks,\n").as_deref(), Some("Thanks,"));
         assert_eq!(first_line(&"x".repeat(300)).map(|l| l.len()), Some(200));
     }
 }

@@ -47,6 +47,7 @@ export const commands = {
 	setHandled: (account: string, id: string, handled: boolean) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("set_handled", { account, id, handled })),
 	sendersReport: (account: string, period: PeriodArg_Deserialize, limit: number) => typedError<SendersReport_Serialize, ApiError_Serialize>(__TAURI_INVOKE("senders_report", { account, period, limit })),
 	markSender: (account: string, address: string, mark: SenderMark) => typedError<SenderStat_Serialize, ApiError_Serialize>(__TAURI_INVOKE("mark_sender", { account, address, mark })),
+	firstLines: (account: string, ids: string[]) => typedError<FirstLine_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("first_lines", { account, ids })),
 	sortRules: (account: string) => typedError<SortRule_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("sort_rules", { account })),
 	saveSortRule: (account: string, rule: SortRule_Deserialize, replacing: string | null) => typedError<SortRule_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("save_sort_rule", { account, rule, replacing })),
 	deleteSortRule: (account: string, name: string) => typedError<SortRule_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("delete_sort_rule", { account, name })),
@@ -578,6 +579,21 @@ export type DraftSaved = {
 	id: string,
 	folder: string,
 	pending: number,
+};
+
+/**  The first line of a message's text; `None` when its body is not to be had (offline). */
+export type FirstLine = FirstLine_Serialize | FirstLine_Deserialize;
+
+/**  The first line of a message's text; `None` when its body is not to be had (offline). */
+export type FirstLine_Deserialize = {
+	id: string,
+	line?: string | null,
+};
+
+/**  The first line of a message's text; `None` when its body is not to be had (offline). */
+export type FirstLine_Serialize = {
+	id: string,
+	line: string | null,
 };
 
 /**  A folder and a number of messages. */

@@ -42,6 +42,30 @@ async fn waiting_lists_the_manifest_conversations_and_handled_ones_leave() {
         .windows(2)
         .all(|w| w[0].message.date >= w[1].message.date));
 
+    // First lines come from bodies fetched on demand (the sync stored headers only).
+    let ids: Vec<String> = page
+        .rows
+        .iter()
+        .take(5)
+        .map(|r| r.message.id.clone())
+        .collect();
+    assert!(page.rows.iter().take(5).all(|r| r.first_line.is_none()));
+    let lines = s
+        .api
+        .first_lines("lab", ids.clone())
+        .await
+        .expect("first lines");
+    assert_eq!(lines.iter().map(|l| l.id.clone()).collect::<Vec<_>>(), ids);
+    assert!(
+        lines.iter().all(|l| l
+            .line
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty() && !t.starts_with('>'))),
+        "{lines:?}"
+    );
+    let again = s.api.waiting("lab", whole(m), 5).await.expect("again");
+    assert!(again.rows.iter().all(|r| r.first_line.is_some()));
+
     let limited = s.api.waiting("lab", whole(m), 2).await.expect("limited");
     assert_eq!((limited.rows.len(), limited.total), (2, page.total));
 

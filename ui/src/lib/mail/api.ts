@@ -146,6 +146,7 @@ export const core = {
   waiting: (account: string, period: PeriodArg, limit: number) =>
     unwrap(commands.waiting(account, period, limit)),
   waitingCounts: (account: string, days: number[]) => unwrap(commands.waitingCounts(account, days)),
+  firstLines: (account: string, ids: string[]) => unwrap(commands.firstLines(account, ids)),
   setHandled: (account: string, id: string, handled: boolean) =>
     unwrap(commands.setHandled(account, id, handled)),
   sendersReport: (account: string, period: PeriodArg, limit: number) =>

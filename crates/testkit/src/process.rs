@@ -127,9 +127,21 @@ pub fn log_tail(log: &Path, lines: usize) -> String {
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 pub fn free_loopback_port() -> Result<u16> {
-    let listener =
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind 127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
+    let [port] = free_loopback_ports()?;
+    Ok(port)
+}
+
+/// `N` different free loopback ports: every listener is held until all are bound, so
+/// the kernel cannot hand out one port twice (two calls of [`free_loopback_port`] can).
+pub fn free_loopback_ports<const N: usize>() -> Result<[u16; N]> {
+    let listeners = (0..N)
+        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind 127.0.0.1:0"))
+        .collect::<Result<Vec<_>>>()?;
+    let mut ports = [0; N];
+    for (port, l) in ports.iter_mut().zip(&listeners) {
+        *port = l.local_addr()?.port();
+    }
+    Ok(ports)
 }
 
 /// The folder tests write artifacts to (screenshots, logs): `$MAILCALL_TEST_OUTPUT` or
